@@ -1,0 +1,32 @@
+"""The navigation a role sees. Entries are URL names, so accounts needs no other app's code."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+
+# (label, url name, roles that see it; None = every signed-in user)
+MENU = [
+    (_("Home"), "home", None),
+    (_("Institutions"), "institution-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
+    (_("My institution"), "my-institution", {Role.INSTITUTION}),
+    (_("Practitioners"), "practitioner-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION}),
+    (_("Import"), "institution-import", {Role.ADMIN, Role.REGULATOR}),
+    (_("API docs"), "api-docs", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = []
+    for label, name, roles in MENU:
+        if roles is not None and user.role not in roles:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": label, "url": url, "active": request.path == url or (url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

@@ -1,0 +1,52 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.choices import Role
+from institutions.regions import ensure_regions
+from tests.factories import InstitutionFactory, make_user, region
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        ensure_regions()
+
+
+@pytest.fixture(autouse=True)
+def _regions_after_flush(request):
+    """Transactional tests (browser, concurrency) flush every table; put the regions back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_regions()
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def world(db):
+    """Two cities' worth of registry: 广州 (天河) and 安康 (汉滨), with one user per role each side."""
+
+    class World:
+        pass
+
+    w = World()
+    w.gz_home = InstitutionFactory(region=region("440106"), name="天河康乐养老院")
+    w.ak_home = InstitutionFactory(region=region("610902"), name="汉滨区中心敬老院")
+    w.admin = make_user(Role.ADMIN)
+    w.gz_regulator = make_user(Role.REGULATOR, region_code="440100")
+    w.ak_regulator = make_user(Role.REGULATOR, region_code="610900")
+    w.gz_inspector = make_user(Role.INSPECTOR, region_code="440106")
+    w.gz_institution = make_user(Role.INSTITUTION, institution=w.gz_home)
+    w.ak_institution = make_user(Role.INSTITUTION, institution=w.ak_home)
+    w.insurer = make_user(Role.INSURER)
+    return w
