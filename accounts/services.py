@@ -81,7 +81,7 @@ def revoke_api_key(*, prefix: str) -> APIKey:
 
 def user_for_api_key(raw_key: str) -> User | None:
     """The active user a raw key belongs to, or None for anything unknown, revoked or expired."""
-    parts = raw_key.split("_")
+    parts = raw_key.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
     key = APIKey.objects.select_related("user").filter(prefix=parts[1]).first()

@@ -5,6 +5,8 @@ Development defaults (SQLite, DEBUG on) need no variables at all. Production mod
 on every transport-security setting `manage.py check --deploy` asks for.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -99,6 +101,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not Django's shared in-memory database: that one takes table locks that ignore the
+    # busy timeout, so tests of two simultaneous writers would not see real SQLite behaviour.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"careguard-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("prefix")
 
     def handle(self, *args, **opts):
-        prefix = opts["prefix"].removeprefix("cg_").split("_")[0]
+        prefix = opts["prefix"].removeprefix("cg_").split("_", 1)[0]
         try:
             key = revoke_api_key(prefix=prefix)
         except NotFound as exc:
