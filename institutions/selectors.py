@@ -8,7 +8,8 @@ from accounts.scoping import scoped
 from institutions.models import Institution, Practitioner, Region, SpecialEquipment
 
 
-def regions():
+def regions_for(user):
+    """GB/T 2260 divisions are reference data: every signed-in user reads all of them."""
     return Region.objects.all()
 
 

@@ -23,7 +23,7 @@ HISTORY_READERS = {Role.ADMIN, Role.REGULATOR}
 class RegionViewSet(ScopedViewSet):
     """GB/T 2260 divisions (reference data, readable by every signed-in user)."""
 
-    selector = staticmethod(lambda user: selectors.regions())
+    selector = staticmethod(selectors.regions_for)
     serializer_class = RegionSerializer
     filterset_class = RegionFilter
     ordering_fields = ["code", "name"]
