@@ -36,6 +36,27 @@ def region_prefix(code: str) -> str:
     return code
 
 
+def _crosses_to_many(model, path: str) -> bool:
+    for name in path.split("__"):
+        if name == "pk":
+            return False
+        field = model._meta.get_field(name)
+        if field.one_to_many or field.many_to_many:
+            return True
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+def _path_q(model, path: str, q: Q) -> Q:
+    """`q` as written, or through a subquery when `path` crosses a to-many relation, which
+    would otherwise repeat a row once per related match."""
+    if _crosses_to_many(model, path):
+        return Q(pk__in=model._base_manager.filter(q).values("pk"))
+    return q
+
+
 def region_q(path: str, code: str) -> Q:
     """Rows whose region (at `path`) is `code` or any division below it.
 
@@ -56,12 +77,12 @@ def scope_q(user, model) -> Q:
     if user.role == Role.ADMIN:
         return Q()
     paths: ScopePaths = model.scope
-    if user.role in REGION_ROLES:
-        return region_q(paths.region, user.region_id) if paths.region and user.region_id else NOTHING
-    if user.role == Role.INSTITUTION:
-        return Q(**{paths.institution: user.institution_id}) if paths.institution and user.institution_id else NOTHING
-    if user.role == Role.INSURER:
-        return Q(**{paths.insurer: user.insurer_id}) if paths.insurer and user.insurer_id else NOTHING
+    if user.role in REGION_ROLES and paths.region and user.region_id:
+        return _path_q(model, paths.region, region_q(paths.region, user.region_id))
+    if user.role == Role.INSTITUTION and paths.institution and user.institution_id:
+        return _path_q(model, paths.institution, Q(**{paths.institution: user.institution_id}))
+    if user.role == Role.INSURER and paths.insurer and user.insurer_id:
+        return _path_q(model, paths.insurer, Q(**{paths.insurer: user.insurer_id}))
     return NOTHING
 
 

@@ -82,3 +82,14 @@ def test_mask():
     assert mask("13800138000") == "138****8000"
     assert mask("") == ""
     assert mask("1234") == "****"
+
+
+@pytest.mark.django_db
+def test_a_path_across_a_to_many_relation_does_not_repeat_rows(world):
+    from institutions.models import Person
+    from tests.factories import InstitutionFactory
+
+    second_home = InstitutionFactory(region=region("440104"))
+    job = PractitionerFactory(institution=world.gz_home)
+    PractitionerFactory(institution=second_home, person=job.person)
+    assert list(Person.objects.filter(scope_q(world.gz_regulator, Person))) == [job.person]
