@@ -99,3 +99,25 @@ def user_for_api_key(raw_key: str) -> User | None:
 def purge_idempotency_records(*, before) -> int:
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=before).delete()
     return deleted
+
+
+def notify(*, users, key: str, title: str, body: str = "", url: str = "") -> int:
+    """Send an in-app notification (and an e-mail where the user has an address) once per key.
+
+    Returns how many users were newly notified; a user who already has this key gets nothing.
+    """
+    from django.core.mail import send_mail
+
+    from accounts.models import Notification
+
+    sent = 0
+    for user in users:
+        _, created = Notification.objects.get_or_create(
+            user=user, key=key, defaults={"title": title, "body": body, "url": url}
+        )
+        if not created:
+            continue
+        sent += 1
+        if user.email:
+            transaction.on_commit(lambda user=user: send_mail(title, body, None, [user.email], fail_silently=True))
+    return sent

@@ -102,6 +102,9 @@ class Institution(models.Model):
     credit_score = models.DecimalField(_("credit score"), max_digits=5, decimal_places=2, null=True, blank=True)
     credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices, blank=True)
     is_blacklisted = models.BooleanField(_("blacklisted"), default=False)
+    # Written by insurance/: a liability policy is in force today, and until when.
+    insured = models.BooleanField(_("insured"), default=False)
+    insured_until = models.DateField(_("insured until"), null=True, blank=True)
 
     is_active = models.BooleanField(_("active"), default=True)
     deactivated_on = models.DateField(_("deactivated on"), null=True, blank=True)
@@ -119,6 +122,7 @@ class Institution(models.Model):
             models.Index(fields=["name", "id"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["credit_grade"]),
+            models.Index(fields=["insured", "region"]),
         ]
         constraints = [
             models.CheckConstraint(

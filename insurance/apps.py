@@ -9,6 +9,8 @@ class InsuranceConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from insurance.models import Insurer
+        from insurance import models
 
-        auditlog.register(Insurer)
+        for model in (models.Insurer, models.Broker, models.RatingScheme, models.SchemeSection, models.Policy,
+                      models.CoverageSection, models.CoInsurance, models.FundingShare, models.PolicyDocument):
+            auditlog.register(model)

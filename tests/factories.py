@@ -104,3 +104,39 @@ def make_user(role: str, *, region_code: str | None = None, institution=None, in
     if role == Role.INSURER:
         extra["insurer"] = insurer or InsurerFactory()
     return UserFactory(role=role, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN, **extra, **kwargs)
+
+
+def make_scheme(region_code: str = "440000", year: int = 2026, base: str = "120.00", actor=None, **overrides):
+    """A rating scheme with Guangdong-like default limits, through the service."""
+    from decimal import Decimal
+
+    from insurance.services import create_scheme
+
+    sections = [
+        {"section": "general", "per_person_limit": Decimal("200000"), "per_accident_limit": Decimal("1000000"),
+         "aggregate_limit": Decimal("3000000"), "deductible": Decimal("500")},
+        {"section": "other", "per_person_limit": Decimal("100000"), "per_accident_limit": Decimal("1000000"),
+         "aggregate_limit": Decimal("3000000"), "deductible": Decimal("500")},
+        {"section": "third_party", "per_person_limit": Decimal("100000"), "per_accident_limit": Decimal("500000"),
+         "aggregate_limit": Decimal("1000000"), "deductible": Decimal("500")},
+        {"section": "legal_costs", "per_person_limit": Decimal("50000"), "per_accident_limit": Decimal("100000"),
+         "aggregate_limit": Decimal("200000"), "deductible": Decimal("0")},
+    ]
+    return create_scheme(
+        actor=actor or make_user(Role.ADMIN), region=region(region_code), year=year, name=f"{region_code} {year} 统一方案",
+        base_rate_per_bed=Decimal(base), sections=overrides.pop("sections", sections), **overrides,
+    )
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small real PDF."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,42 @@
+"""State machines as data: a table of transitions, and one lookup that refuses illegal moves.
+
+Each app declares `TRANSITIONS = [Transition(...), ...]` and performs the move (with its event row)
+in its services; this module only answers "may this role do this action from this state?".
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from config.errors import Conflict, NotAllowed
+
+SYSTEM = "system"  # the role of time-driven transitions run by `run_daily`
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+
+
+def transition(action: str, sources, target: str, roles) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles))
+
+
+def find_transition(table: list[Transition], *, action: str, state: str, role: str) -> Transition:
+    """The transition for `action` from `state`, or 409 (wrong state) / 403 (wrong role)."""
+    candidates = [t for t in table if t.action == action]
+    if not candidates:
+        raise Conflict(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
+    from_here = [t for t in candidates if state in t.sources]
+    if not from_here:
+        raise Conflict(
+            _("“%(action)s” is not possible while the record is %(state)s.") % {"action": action, "state": state},
+            code="invalid_transition",
+        )
+    for t in from_here:
+        if role in t.roles:
+            return t
+    raise NotAllowed(_("Your role may not %(action)s this record.") % {"action": action})

@@ -1,0 +1,9 @@
+from rest_framework.routers import DefaultRouter
+
+from insurance.api.views import InsurerViewSet, PolicyViewSet, SchemeViewSet
+
+router = DefaultRouter()
+router.register("insurers", InsurerViewSet, basename="insurer")
+router.register("rating-schemes", SchemeViewSet, basename="rating-scheme")
+router.register("policies", PolicyViewSet, basename="policy")
+urlpatterns = router.urls
