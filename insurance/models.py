@@ -100,6 +100,11 @@ class RatingScheme(models.Model):
         return f"{self.name} v{self.version}"
 
 
+def in_section_order():
+    """The order of 粤民发〔2016〕54号: general, other, third-party, legal costs."""
+    return models.Case(*[models.When(section=value, then=index) for index, value in enumerate(Section.values)])
+
+
 class SectionLimits(models.Model):
     """Limits of one coverage section: deductible < per person ≤ per accident ≤ aggregate."""
 
@@ -147,7 +152,7 @@ class SchemeSection(SectionLimits):
     scheme = models.ForeignKey(RatingScheme, on_delete=models.CASCADE, related_name="sections")
 
     class Meta(SectionLimits.Meta):
-        ordering = ["scheme", "section"]
+        ordering = ["scheme", in_section_order()]
         constraints = [
             *SectionLimits.Meta.constraints,
             models.UniqueConstraint(fields=["scheme", "section"], name="scheme_section_unique"),
@@ -234,7 +239,7 @@ class CoverageSection(SectionLimits):
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="sections")
 
     class Meta(SectionLimits.Meta):
-        ordering = ["policy", "section"]
+        ordering = ["policy", in_section_order()]
         constraints = [
             *SectionLimits.Meta.constraints,
             models.UniqueConstraint(fields=["policy", "section"], name="coverage_section_unique"),

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from insurance.api.views import InsurerViewSet, PolicyViewSet, SchemeViewSet
@@ -6,4 +7,7 @@ router = DefaultRouter()
 router.register("insurers", InsurerViewSet, basename="insurer")
 router.register("rating-schemes", SchemeViewSet, basename="rating-scheme")
 router.register("policies", PolicyViewSet, basename="policy")
-urlpatterns = router.urls
+urlpatterns = [
+    path("policies/<int:pk>/certificate.pdf", PolicyViewSet.as_view({"get": "certificate"}), name="policy-certificate"),
+    *router.urls,
+]

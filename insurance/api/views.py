@@ -1,4 +1,4 @@
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -22,6 +22,7 @@ from insurance.api.serializers import (
 )
 from insurance.filters import InsurerFilter, PolicyFilter
 from insurance.models import PolicyDocument
+from insurance.pdf import certificate_pdf
 
 
 class InsurerViewSet(ScopedViewSet):
@@ -154,6 +155,15 @@ class PolicyViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, mixins.Updat
             actor=request.user, policy_id=self.get_object().pk, uploaded=body.validated_data["file"]
         )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/pdf"): bytes})
+    def certificate(self, request, pk=None):  # routed in api/urls.py: no trailing slash after .pdf
+        """The insurance certificate (承保确认书): parties, period, sections and limits, premium
+        with its factors, funding split."""
+        policy = self.get_object()
+        response = HttpResponse(certificate_pdf(policy), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="certificate-{policy.pk}.pdf"'
+        return response
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9]+)", url_name="document")

@@ -33,7 +33,7 @@ def test_institution_drafts_a_rated_policy_with_the_schemes_defaults(ins):
     body = response.json()
     # 120 元/床 × 100 beds × unrated level (1.05) × no grade (1.00)
     assert (body["base_rate_per_bed"], body["rate_factor"], body["premium"]) == ("120.00", "1.0500", "12600.00")
-    assert [s["section"] for s in body["sections"]] == ["general", "legal_costs", "other", "third_party"]
+    assert [s["section"] for s in body["sections"]] == ["general", "other", "third_party", "legal_costs"]
     assert [(f["payer"], f["amount"]) for f in body["funding"]] == [("institution", "12600.00")]
     assert body["status"] == "draft" and body["rating"]["scheme"]["version"] == 1
     assert [f["input"] for f in body["rating"]["factors"]] == ["none", "none", "none", "none"]
