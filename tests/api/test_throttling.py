@@ -1,16 +1,8 @@
 import pytest
-from django.core.cache import cache
 
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_api_calls_are_throttled_per_user_with_the_error_shape(world, settings):
