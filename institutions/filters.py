@@ -54,11 +54,15 @@ class InstitutionFilter(BaseFilterSet):
     level = django_filters.NumberFilter(label=_("Level"))
     credit_grade = django_filters.ChoiceFilter(choices=CreditGrade.choices, label=_("Credit grade"))
     is_blacklisted = django_filters.BooleanFilter(label=_("Blacklisted"))
+    insured = django_filters.BooleanFilter(label=_("Insured today"))
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
         model = Institution
-        fields = ["region", "type", "nature", "operation_model", "level", "credit_grade", "is_blacklisted", "is_active"]
+        fields = [
+            "region", "type", "nature", "operation_model", "level", "credit_grade", "is_blacklisted", "insured",
+            "is_active",
+        ]
 
     def search(self, qs, name, value):
         value = value.strip()

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from config.api import BaseFilterSet
 from institutions.filters import RegionCodeFilter
 from insurance.choices import PolicyStatus
-from insurance.models import Insurer, Policy
-from insurance.services import in_force_q
+from insurance.models import Insurer, Policy, in_force_q
 
 
 class InsurerFilter(BaseFilterSet):

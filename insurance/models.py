@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -98,6 +99,11 @@ class RatingScheme(models.Model):
 
     def __str__(self):
         return f"{self.name} v{self.version}"
+
+
+def in_force_q(on: date, prefix: str = "") -> Q:
+    """Policies in force on a day: active and the day within their term. The one home of this rule."""
+    return Q(**{f"{prefix}status": PolicyStatus.ACTIVE, f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on})
 
 
 def in_section_order():

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from insurance.models import (
     PolicyEvent,
     RatingScheme,
     SchemeSection,
+    in_force_q,
 )
 
 PDF_MAX_BYTES = getattr(settings, "POLICY_PDF_MAX_BYTES", 10 * 1024 * 1024)
@@ -457,21 +458,20 @@ def expire_policies(*, today: date) -> int:
     return expired
 
 
-def in_force_q(on: date, prefix: str = "") -> Q:
-    """Policies in force on a day: active and the day within their term. The one home of this rule."""
-    return Q(**{f"{prefix}status": PolicyStatus.ACTIVE, f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on})
-
-
 def refresh_insured(*, institution_ids=None, today: date | None = None) -> int:
     """Write `insured` and `insured_until` on institutions from their policies in force today.
 
-    Set-based: two UPDATEs whatever the number of institutions.
+    Set-based: two UPDATEs whatever the number of institutions, touching only rows that change.
+    Returns how many changed.
     """
     today = today or timezone.localdate()
     in_force = Policy.objects.filter(in_force_q(today), institution_id=OuterRef("pk"))
     homes = Institution.objects.all() if institution_ids is None else Institution.objects.filter(pk__in=institution_ids)
-    until = in_force.order_by("-end_date").values("end_date")[:1]
-    changed = homes.filter(Exists(in_force)).update(insured=True, insured_until=until)
+    until = Subquery(in_force.order_by("-end_date").values("end_date")[:1])
+    changed = (
+        homes.filter(Exists(in_force)).exclude(insured=True, insured_until=until)
+        .update(insured=True, insured_until=until)
+    )
     changed += homes.filter(~Exists(in_force)).exclude(insured=False, insured_until=None).update(
         insured=False, insured_until=None
     )

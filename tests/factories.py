@@ -140,3 +140,14 @@ def pdf_bytes(pages: int = 1) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def term_covering(day=None, years: int = 1):
+    """(start, end) of a policy term that covers `day` (default: today in Asia/Shanghai)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    day = day or timezone.localdate()
+    start = day - timedelta(days=100)
+    return start, start.replace(year=start.year + years) - timedelta(days=1)

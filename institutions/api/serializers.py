@@ -31,11 +31,13 @@ class InstitutionSerializer(serializers.ModelSerializer):
             "building_area", "level", "level_rated_on", "filing_status", "filing_status_display", "filed_on",
             "residents_since", "address", "contact_person", "contact_phone", "email", "medical_licence",
             "medical_licence_display", "medical_licence_no", "medical_licence_valid_until", "canteen_licence_no",
-            "canteen_licence_valid_until", "credit_score", "credit_grade", "is_blacklisted", "is_active",
+            "canteen_licence_valid_until", "credit_score", "credit_grade", "is_blacklisted", "insured",
+            "insured_until", "is_active",
             "deactivated_on", "deactivation_reason", "version", "created_at", "updated_at",
         ]
         read_only_fields = [
-            "credit_score", "credit_grade", "is_blacklisted", "is_active", "deactivated_on", "deactivation_reason",
+            "credit_score", "credit_grade", "is_blacklisted", "insured", "insured_until", "is_active",
+            "deactivated_on", "deactivation_reason",
             "version", "created_at", "updated_at",
         ]
 

@@ -147,3 +147,36 @@ class ReasonSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    region = serializers.CharField(source="code")
+    name = serializers.CharField()
+    institutions = serializers.IntegerField()
+    insured_institutions = serializers.IntegerField()
+    institution_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+    beds = serializers.IntegerField()
+    insured_beds = serializers.IntegerField()
+    bed_rate = serializers.DecimalField(max_digits=5, decimal_places=1, allow_null=True)
+
+
+class FundingTotalSerializer(serializers.Serializer):
+    payer = serializers.CharField()
+    payer_display = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class CoverageSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code", default=None)
+    as_of = serializers.DateField()
+    total = CoverageRowSerializer()
+    rows = CoverageRowSerializer(many=True)
+    expiring = serializers.DictField(child=serializers.IntegerField())
+    premium_total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    funding_by_payer = serializers.SerializerMethodField()
+
+    def get_funding_by_payer(self, obj) -> list[dict]:
+        return FundingTotalSerializer(
+            [{"payer": p, "payer_display": label, "amount": amount} for p, label, amount in obj.funding_by_payer],
+            many=True,
+        ).data

@@ -1,13 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from insurance.api.views import InsurerViewSet, PolicyViewSet, SchemeViewSet
+from insurance.api.views import CoverageView, InsurerViewSet, PolicyViewSet, SchemeViewSet
 
 router = DefaultRouter()
 router.register("insurers", InsurerViewSet, basename="insurer")
 router.register("rating-schemes", SchemeViewSet, basename="rating-scheme")
 router.register("policies", PolicyViewSet, basename="policy")
 urlpatterns = [
+    path("coverage/", CoverageView.as_view(), name="coverage"),
     path("policies/<int:pk>/certificate.pdf", PolicyViewSet.as_view({"get": "certificate"}), name="policy-certificate"),
     *router.urls,
 ]

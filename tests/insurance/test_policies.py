@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -6,9 +6,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Notification
 from institutions.models import Institution
-from insurance.models import Policy
+from insurance.models import Policy, RatingScheme
 from tests.conftest import client_for
-from tests.factories import make_scheme, pdf_bytes
+from tests.factories import make_scheme, pdf_bytes, term_covering
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/policies/"
@@ -118,16 +118,25 @@ def test_co_insurers_take_their_shares_from_the_lead(ins):
 
 
 def test_binding_needs_number_declaration_and_no_overlap(ins):
-    policy_id = draft(ins).json()["id"]
+    start, end = term_covering()
+    policy_id = draft(ins, start_date=str(start), end_date=str(end)).json()["id"]
     refused = client_for(ins.insurer).post(f"{URL}{policy_id}/activate/", {}, format="json")
     assert refused.status_code == 400
     assert {"number", "not_charged_declared_at"} <= set(refused.json()["fields"])
     assert bind(ins, policy_id).status_code == 200
     ins.gz_home.refresh_from_db()
-    assert ins.gz_home.insured is True and ins.gz_home.insured_until == date(2026, 12, 31)
-    second = draft(ins, start_date="2026-07-01", end_date="2027-06-30").json()["id"]
+    assert ins.gz_home.insured is True and ins.gz_home.insured_until == end
+    later = start + timedelta(days=50)
+    second = draft(ins, start_date=str(later), end_date=str(later.replace(year=later.year + 1) - timedelta(days=1)))
+    second = second.json()["id"]
     clash = bind(ins, second, number="PGZ2026-002")
     assert clash.status_code == 400 and "PGZ2026-001" in clash.json()["detail"]
+    # A policy for another institution, or one after this one ends, does not clash.
+    after = end + timedelta(days=1)
+    if not RatingScheme.objects.filter(region_id="440000", year=after.year).exists():
+        make_scheme("440000", after.year)
+    renewal = draft(ins, start_date=str(after), end_date=str(after.replace(year=after.year + 1) - timedelta(days=1)))
+    assert bind(ins, renewal.json()["id"], number="PGZ2027-001").status_code == 200
 
 
 def test_only_the_lead_insurer_binds(ins):

@@ -1,0 +1,69 @@
+"""Time-driven policy work, run through `run_daily --today` (time travel, no wall clock)."""
+
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from institutions.models import Institution
+from insurance.models import Policy
+from insurance.services import refresh_insured
+from tests.insurance.test_policies import bind, draft
+
+pytestmark = pytest.mark.django_db
+
+
+def run_daily(day: date) -> str:
+    out = StringIO()
+    call_command("run_daily", "--today", day.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def bound(ins):
+    policy_id = draft(ins).json()["id"]  # 2026-01-01 … 2026-12-31
+    assert bind(ins, policy_id).status_code == 200
+    return Policy.objects.get(pk=policy_id)
+
+
+def test_insured_follows_the_term(ins, bound):
+    refresh_insured(today=date(2025, 12, 31))
+    assert not Institution.objects.get(pk=ins.gz_home.pk).insured
+    refresh_insured(today=date(2026, 1, 1))
+    home = Institution.objects.get(pk=ins.gz_home.pk)
+    assert home.insured and home.insured_until == date(2026, 12, 31)
+    refresh_insured(today=date(2026, 12, 31))
+    assert Institution.objects.get(pk=ins.gz_home.pk).insured
+
+
+def test_policies_expire_the_day_after_their_last_day_and_only_once(ins, bound):
+    out = run_daily(date(2026, 12, 31))
+    assert "0 policies expired" in out
+    bound.refresh_from_db()
+    assert bound.status == "active"
+
+    out = run_daily(date(2027, 1, 1))
+    assert "1 policies expired" in out
+    bound.refresh_from_db()
+    assert bound.status == "expired"
+    assert [e.action for e in bound.events.all()] == ["create", "activate", "expire"]
+    assert not Institution.objects.get(pk=ins.gz_home.pk).insured
+
+    assert "0 policies expired" in run_daily(date(2027, 1, 1))  # idempotent
+    assert bound.events.count() == 3
+
+
+def test_a_second_run_changes_nothing(ins, bound):
+    run_daily(date(2026, 6, 1))
+    before = list(Institution.objects.values_list("pk", "insured", "insured_until", "updated_at"))
+    assert "0 institutions changed insured status" in run_daily(date(2026, 6, 1))
+    assert list(Institution.objects.values_list("pk", "insured", "insured_until", "updated_at")) == before
+
+
+def test_cancelling_removes_cover_at_once(ins, bound):
+    from tests.conftest import client_for
+
+    client_for(ins.insurer).post(f"/api/v1/policies/{bound.pk}/cancel/", {"reason": "退保"}, format="json")
+    assert not Institution.objects.get(pk=ins.gz_home.pk).insured
+
