@@ -1,30 +1,39 @@
-"""The daily job registry behind `manage.py run_daily`.
+"""Registries that let accounts run work of the apps above it without importing them.
 
-Each app declares its time-driven work in a `daily.py` module with `@daily_job`; the command
-discovers them, so accounts never imports the apps above it. Every job must be idempotent.
+- `@daily_job` in an app's `daily.py`: time-driven work behind `manage.py run_daily`; every job
+  must be idempotent.
+- `@demo_step` in an app's `demo.py`: a part of the demo data behind `manage.py seed_demo`; every
+  step creates only what is missing.
 """
 
 from collections.abc import Callable
-from datetime import date
 
 from django.utils.module_loading import autodiscover_modules
 
-_JOBS: list[tuple[int, str, Callable[[date], str]]] = []
+
+class Registry:
+    """Functions registered by name and order from a module of every installed app."""
+
+    def __init__(self, module: str):
+        self.module = module
+        self._entries: dict[str, tuple[int, Callable]] = {}
+
+    def register(self, name: str, order: int = 100):
+        def decorator(func: Callable):
+            self._entries.setdefault(name, (order, func))
+            return func
+
+        return decorator
+
+    def entries(self) -> list[tuple[str, Callable]]:
+        autodiscover_modules(self.module)
+        ranked = sorted(self._entries.items(), key=lambda item: (item[1][0], item[0]))
+        return [(name, func) for name, (_order, func) in ranked]
 
 
-def daily_job(name: str, order: int = 100):
-    def register(func: Callable[[date], str]):
-        _JOBS.append((order, name, func))
-        return func
-
-    return register
-
-
-def daily_jobs() -> list[tuple[str, Callable[[date], str]]]:
-    autodiscover_modules("daily")
-    seen, jobs = set(), []
-    for order, name, func in sorted(_JOBS, key=lambda job: (job[0], job[1])):
-        if name not in seen:
-            seen.add(name)
-            jobs.append((name, func))
-    return jobs
+_daily = Registry("daily")
+_demo = Registry("demo")
+daily_job = _daily.register
+daily_jobs = _daily.entries
+demo_step = _demo.register
+demo_steps = _demo.entries

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 
@@ -23,9 +22,8 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         if getattr(request, "limited", False):
-            form = self.get_form()
-            form.is_valid = lambda: False
-            context = self.get_context_data(form=form, throttled=True)
-            return self.render_to_response(context, status=429)
+            # Unbound: reading a bound form's errors would run the very password check we refuse.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            return self.render_to_response(self.get_context_data(form=form, throttled=True), status=429)
         return super().post(request, *args, **kwargs)
 

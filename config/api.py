@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import django_filters
+from django import forms
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +29,17 @@ class StableOrderingFilter(filters.OrderingFilter):
         if not any(field.lstrip("-") in {"pk", "id"} for field in ordering):
             ordering.append("pk")
         return ordering
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a positive integer the database can hold (a bigger one would overflow it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
 
 
 class BaseFilterSet(django_filters.FilterSet):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import region_q
-from config.api import BaseFilterSet
+from config.api import BaseFilterSet, IdFilter
 from institutions.choices import (
     CreditGrade,
     InstitutionType,
@@ -51,7 +51,7 @@ class InstitutionFilter(BaseFilterSet):
     type = django_filters.ChoiceFilter(choices=InstitutionType.choices, label=_("Type"))
     nature = django_filters.ChoiceFilter(choices=Nature.choices, label=_("Nature"))
     operation_model = django_filters.ChoiceFilter(choices=OperationModel.choices, label=_("Operation model"))
-    level = django_filters.NumberFilter(label=_("Level"))
+    level = django_filters.NumberFilter(label=_("Level"), min_value=1, max_value=5)
     credit_grade = django_filters.ChoiceFilter(choices=CreditGrade.choices, label=_("Credit grade"))
     is_blacklisted = django_filters.BooleanFilter(label=_("Blacklisted"))
     insured = django_filters.BooleanFilter(label=_("Insured today"))
@@ -71,7 +71,7 @@ class InstitutionFilter(BaseFilterSet):
 
 class PractitionerFilter(BaseFilterSet):
     q = django_filters.CharFilter(field_name="person__name", lookup_expr="icontains", label=_("Name"))
-    institution = django_filters.NumberFilter(field_name="institution_id", label=_("Institution"))
+    institution = IdFilter(field_name="institution_id", label=_("Institution"))
     role = django_filters.ChoiceFilter(choices=PractitionerRole.choices, label=_("Role"))
     current = django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("Currently employed"))
 

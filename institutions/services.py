@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.scoping import region_in_scope, scoped
 from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
-from institutions.models import Institution, Person, Practitioner
+from institutions.models import Institution, Person, Practitioner, SpecialEquipment
 
 IDENTITY_FIELDS = frozenset(
     {
@@ -211,3 +211,16 @@ def update_practitioner(*, actor, practitioner_id: int, data: dict, phone: str |
         practitioner.person.phone = phone.strip()
         _save(practitioner.person)
     return practitioner
+
+
+EQUIPMENT_FIELDS = frozenset({"kind", "registration_no", "location", "last_inspected_on", "valid_until"})
+
+
+@transaction.atomic
+def create_equipment(*, actor, institution_id: int, data: dict) -> SpecialEquipment:
+    """Register a piece of special equipment (elevator, boiler, oxygen pipe …) of an institution."""
+    institution = _institution_for_staff(actor, institution_id)
+    _reject_unknown(data, EQUIPMENT_FIELDS)
+    item = SpecialEquipment(institution=institution, **data)
+    _save(item)
+    return item

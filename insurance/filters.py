@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.api import BaseFilterSet
+from config.api import BaseFilterSet, IdFilter
 from institutions.filters import RegionCodeFilter
 from insurance.choices import PolicyStatus
 from insurance.models import Insurer, Policy, in_force_q
@@ -24,7 +24,7 @@ class InsurerFilter(BaseFilterSet):
 
 class PolicyFilter(BaseFilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    institution = django_filters.NumberFilter(field_name="institution_id", label=_("Institution"))
+    institution = IdFilter(field_name="institution_id", label=_("Institution"))
     insurer = django_filters.CharFilter(field_name="insurer__code", label=_("Insurer code"))
     status = django_filters.ChoiceFilter(choices=PolicyStatus.choices, label=_("Status"))
     region = RegionCodeFilter(field_name="institution__region", label=_("Region"))

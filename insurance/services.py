@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -555,3 +555,14 @@ def verify_policy(*, actor, policy_id: int, expected_version: int | None = None)
     policy.save()
     _record(policy, "verify", policy.status, actor)
     return policy
+
+
+@transaction.atomic
+def create_insurer(*, actor, code: str, name: str, uscc: str, contact_person: str = "", contact_phone: str = "") -> Insurer:
+    """Admit an insurer to the scheme (chosen by tender): administrators only."""
+    if actor.role != Role.ADMIN:
+        raise NotAllowed(_("Only administrators admit insurers."))
+    insurer = Insurer(code=code, name=name, uscc=uscc, contact_person=contact_person, contact_phone=contact_phone)
+    insurer.full_clean()
+    insurer.save()
+    return insurer

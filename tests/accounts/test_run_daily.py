@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime
 from io import StringIO
 from zoneinfo import ZoneInfo
 

@@ -185,3 +185,19 @@ def test_request_id_is_echoed(world):
     response = client_for(world.admin).get(URL, HTTP_X_REQUEST_ID="abcdef123456")
     assert response["X-Request-ID"] == "abcdef123456"
     assert len(client_for(world.admin).get(URL, HTTP_X_REQUEST_ID="bad id!")["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/institutions/99999999999999999999999/",
+        "/api/v1/practitioners/?institution=99999999999999999999999",
+        "/api/v1/policies/?institution=99999999999999999999999",
+        "/api/v1/institutions/?level=99999999999999999999999",
+        "/api/v1/institutions/?page=99999999999999999999999",
+    ],
+)
+def test_numbers_too_big_for_the_database_are_4xx(world, url):
+    response = client_for(world.admin).get(url)
+    assert 400 <= response.status_code < 500
+    assert_error_shape(response, response.status_code)

@@ -10,12 +10,12 @@ from schemathesis.checks import not_a_server_error
 from accounts.choices import Role
 from accounts.services import issue_api_key
 from config.wsgi import application
-from tests.factories import InstitutionFactory, PractitionerFactory, make_user, region
+from tests.factories import InstitutionFactory, PractitionerFactory, make_scheme, make_user, region
 
 # Loaded at import (the schema view needs no database); schemathesis' lazy fixture loader
 # relies on a pytest internal that pytest 9 removed.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
-    path_regex=r"^/api/v1/(regions|institutions|practitioners)"
+    path_regex=r"^/api/v1/(regions|institutions|practitioners|insurers|rating-schemes|policies|coverage)"
 )
 
 
@@ -23,7 +23,8 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application).include(
 def regulator_key(db):
     home = InstitutionFactory(region=region("440106"))
     PractitionerFactory(institution=home)
-    _, raw = issue_api_key(user=make_user(Role.REGULATOR, region_code="440100"))
+    make_scheme("440000", 2026)
+    _, raw = issue_api_key(user=make_user(Role.INSTITUTION, institution=home))
     # Like Django's test client: keep the test's connection (and its transaction) open across
     # requests, which a real WSGI request would otherwise close when it finishes.
     signals.request_started.disconnect(close_old_connections)
@@ -35,5 +36,5 @@ def regulator_key(db):
 
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors(case, regulator_key):
+def test_no_server_errors(case, regulator_key):  # an institution user: it may write policies
     case.call_and_validate(headers={"Authorization": f"Bearer {regulator_key}"}, checks=[not_a_server_error])

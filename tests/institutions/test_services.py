@@ -6,7 +6,7 @@ from django.db import connection
 
 from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
 from institutions import services
-from institutions.models import Institution, Person, Practitioner
+from institutions.models import Institution, Person
 from tests.factories import InstitutionFactory, PractitionerFactory, make_id_number, make_uscc, make_user, region
 
 pytestmark = pytest.mark.django_db

@@ -1,10 +1,8 @@
 from datetime import date, timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.models import Notification
 from institutions.models import Institution
 from insurance.models import Policy, RatingScheme
 from tests.conftest import client_for
