@@ -20,6 +20,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
+    unread = user.notifications.filter(read_at__isnull=True).count()
     items = []
     for label, name, roles in MENU:
         if roles is not None and user.role not in roles:
@@ -33,4 +34,4 @@ def navigation(request):
     matches = [item for item in items if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items}
+    return {"nav_items": items, "unread_notifications": unread}

@@ -121,3 +121,9 @@ def notify(*, users, key: str, title: str, body: str = "", url: str = "") -> int
         if user.email:
             transaction.on_commit(lambda user=user: send_mail(title, body, None, [user.email], fail_silently=True))
     return sent
+
+
+def mark_notifications_read(*, user) -> int:
+    from accounts.models import Notification
+
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

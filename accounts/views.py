@@ -1,7 +1,15 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
+
+from accounts.services import mark_notifications_read
 
 
 def _ip_rate(group, request):
@@ -27,3 +35,18 @@ class LoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form, throttled=True), status=429)
         return super().post(request, *args, **kwargs)
 
+
+
+@login_required
+def notifications(request):
+    """The signed-in user's messages (reminders, notices), newest first."""
+    page = Paginator(request.user.notifications.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    mark_notifications_read(user=request.user)
+    messages.success(request, _("All notifications are marked as read."))
+    return redirect("notifications")
