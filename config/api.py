@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from datetime import timezone as dt_timezone
 
 import django_filters
 from django import forms
@@ -42,10 +43,18 @@ class IdFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO timestamp compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python
+    parses happily (e.g. +19:56)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(dt_timezone.utc) if value is not None else value)
+
+
 class BaseFilterSet(django_filters.FilterSet):
     """Every list can be polled for changes with `?updated_since=<ISO timestamp>`."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

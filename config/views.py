@@ -17,6 +17,10 @@ def bad_request(request, exception=None):
     return _error(request, 400, "bad_request", _("The request could not be understood."))
 
 
+def bad_request_with(request, code: str, detail: str):
+    return _error(request, 400, code, detail)
+
+
 def permission_denied(request, exception=None):
     return _error(request, 403, "permission_denied", _("Your role may not open this page."))
 

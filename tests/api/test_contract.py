@@ -201,3 +201,23 @@ def test_numbers_too_big_for_the_database_are_4xx(world, url):
     response = client_for(world.admin).get(url)
     assert 400 <= response.status_code < 500
     assert_error_shape(response, response.status_code)
+
+
+def test_timestamps_with_offsets_postgresql_refuses_still_filter(world):
+    response = client_for(world.admin).get(URL, {"updated_since": "2020-03-05T09:22:37.8+19:56"})
+    assert response.status_code == 200 and response.json()["count"] == 2
+
+
+@pytest.mark.parametrize("how", ["query", "json", "escaped"])
+def test_nul_characters_are_refused(world, how):
+    client = client_for(world.gz_regulator)
+    url = f"{URL}{world.gz_home.pk}/"
+    if how == "query":
+        response = client.get(URL, {"q": "a\x00b"})
+    elif how == "json":
+        response = client.patch(url, b'{"contact_person": "a\x00b"}', content_type="application/json")
+    else:
+        response = client.patch(url, {"contact_person": "a\x00b"}, format="json")
+    assert_error_shape(response, 400, "nul_character")
+    world.gz_home.refresh_from_db()
+    assert world.gz_home.contact_person == ""
