@@ -13,7 +13,7 @@ from django import forms
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import filters, mixins, viewsets
+from rest_framework import filters, mixins, serializers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -141,6 +141,4 @@ class IdempotentCreateMixin:
 
 def display(field: str):
     """The `<field>_display` sibling of an enum field: its label in the request's language."""
-    from rest_framework import serializers
-
     return serializers.CharField(source=f"get_{field}_display", read_only=True)

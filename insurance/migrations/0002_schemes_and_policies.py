@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('uscc', models.CharField(max_length=18, unique=True, validators=[institutions.validators.validate_uscc], verbose_name='USCC')),
                 ('contact_person', models.CharField(blank=True, max_length=50, verbose_name='contact person')),
                 ('contact_phone', models.CharField(blank=True, max_length=30, verbose_name='contact phone')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
+                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at')),
             ],
             options={
                 'verbose_name': 'broker',

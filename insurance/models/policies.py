@@ -14,45 +14,42 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0")
 
 
-class Insurer(models.Model):
-    """An insurance company underwriting liability policies."""
-
-    scope = ScopePaths(insurer="pk")
+class Company(models.Model):
+    """A party of the scheme identified by a short code and its USCC."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=200)
     uscc = models.CharField(_("USCC"), max_length=18, unique=True, validators=[validate_uscc])
     contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Insurer(Company):
+    """An insurance company underwriting liability policies (chosen by tender)."""
+
+    scope = ScopePaths(insurer="pk")
+
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta(Company.Meta):
         verbose_name = _("insurer")
         verbose_name_plural = _("insurers")
-        ordering = ["code"]
-
-    def __str__(self):
-        return self.name
 
 
-class Broker(models.Model):
+class Broker(Company):
     """An insurance broker (保险经纪公司) assisting a scheme."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    uscc = models.CharField(_("USCC"), max_length=18, unique=True, validators=[validate_uscc])
-    contact_person = models.CharField(_("contact person"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
+    class Meta(Company.Meta):
         verbose_name = _("broker")
         verbose_name_plural = _("brokers")
-        ordering = ["code"]
-
-    def __str__(self):
-        return self.name
 
 
 class RatingScheme(models.Model):
