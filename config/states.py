@@ -25,18 +25,22 @@ def transition(action: str, sources, target: str, roles) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles))
 
 
-def find_transition(table: list[Transition], *, action: str, state: str, role: str) -> Transition:
-    """The transition for `action` from `state`, or 409 (wrong state) / 403 (wrong role)."""
+def find_transition(
+    table: list[Transition], *, action: str, state: str, role: str, labels: dict | None = None
+) -> Transition:
+    """The transition for `action` from `state`, or 409 (wrong state) / 403 (wrong role).
+
+    `labels` (the status field's choices) puts the state's label, not its code, in the message."""
     candidates = [t for t in table if t.action == action]
     if not candidates:
         raise Conflict(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
     from_here = [t for t in candidates if state in t.sources]
     if not from_here:
         raise Conflict(
-            _("“%(action)s” is not possible while the record is %(state)s.") % {"action": action, "state": state},
+            _("This is not possible while the record is “%(state)s”.") % {"state": (labels or {}).get(state, state)},
             code="invalid_transition",
         )
     for t in from_here:
         if role in t.roles:
             return t
-    raise NotAllowed(_("Your role may not %(action)s this record.") % {"action": action})
+    raise NotAllowed(_("Your role may not do this to the record."))

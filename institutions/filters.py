@@ -4,6 +4,7 @@ import django_filters
 from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import region_q
 from config.api import BaseFilterSet, IdFilter
@@ -70,7 +71,7 @@ class InstitutionFilter(BaseFilterSet):
 
 
 class PractitionerFilter(BaseFilterSet):
-    q = django_filters.CharFilter(field_name="person__name", lookup_expr="icontains", label=_("Name"))
+    q = django_filters.CharFilter(field_name="person__name", lookup_expr="icontains", label=pgettext_lazy("person", "Name"))
     institution = IdFilter(field_name="institution_id", label=_("Institution"))
     role = django_filters.ChoiceFilter(choices=PractitionerRole.choices, label=_("Role"))
     current = django_filters.BooleanFilter(field_name="ended_on", lookup_expr="isnull", label=_("Currently employed"))

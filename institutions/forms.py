@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.choices import Role
 from accounts.scoping import region_q
@@ -199,7 +200,7 @@ class ActiveForm(StyledForm, forms.Form):
 class PractitionerForm(StyledForm, forms.ModelForm):
     """A job at an institution. Name and ID number identify the person and are set on creation."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=18, validators=[validate_id_number])
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
 

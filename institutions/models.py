@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import ScopePaths
 from institutions.choices import (
@@ -207,7 +208,7 @@ class Person(models.Model):
 
     scope = ScopePaths(region="jobs__institution__region", institution="jobs__institution")
 
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Section(models.TextChoices):
@@ -13,7 +14,7 @@ class Section(models.TextChoices):
 
 class PolicyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("policy status", "Active")
     EXPIRED = "expired", _("Expired")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -46,6 +46,7 @@ from insurance.models import (
 PDF_MAX_BYTES = getattr(settings, "POLICY_PDF_MAX_BYTES", 10 * 1024 * 1024)
 SECTION_FIELDS = ("per_person_limit", "per_accident_limit", "aggregate_limit", "deductible")
 
+STATUS_LABELS = dict(PolicyStatus.choices)
 TRANSITIONS = [
     transition("activate", [PolicyStatus.DRAFT], PolicyStatus.ACTIVE, [Role.INSURER, Role.ADMIN]),
     transition("cancel", [PolicyStatus.DRAFT], PolicyStatus.CANCELLED, [Role.INSTITUTION, Role.INSURER, Role.ADMIN]),
@@ -390,7 +391,7 @@ def activate_policy(*, actor, policy_id: int, number: str = "", expected_version
     institution covers a common section on a common day."""
     policy = _locked_policy(actor, policy_id)
     _check_version(policy, expected_version)
-    move = find_transition(TRANSITIONS, action="activate", state=policy.status, role=actor.role)
+    move = find_transition(TRANSITIONS, action="activate", state=policy.status, role=actor.role, labels=STATUS_LABELS)
     if actor.role == Role.INSURER and actor.insurer_id != policy.insurer_id:
         raise NotAllowed(_("Only the lead insurer binds its policy."))
     # Serialise activations per institution: the overlap check and the write cannot interleave.
@@ -427,7 +428,7 @@ def activate_policy(*, actor, policy_id: int, number: str = "", expected_version
 def cancel_policy(*, actor, policy_id: int, reason: str, expected_version: int | None = None) -> Policy:
     policy = _locked_policy(actor, policy_id)
     _check_version(policy, expected_version)
-    move = find_transition(TRANSITIONS, action="cancel", state=policy.status, role=actor.role)
+    move = find_transition(TRANSITIONS, action="cancel", state=policy.status, role=actor.role, labels=STATUS_LABELS)
     if not reason.strip():
         raise ValidationFailed(_("Give the reason."), fields={"reason": [_("This field is required.")]})
     if actor.role == Role.INSURER and actor.insurer_id != policy.insurer_id:

@@ -2,6 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.utils import translation
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -101,6 +102,7 @@ def test_add_user_command_sets_exactly_the_scope_of_the_role(world):
         (["--role", "regulator", "--region", "999999"], "No region"),
     ],
 )
+@translation.override("en")  # asserts English messages
 def test_add_user_refuses_a_role_without_its_scope(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("add_user", "someone", *args, stdout=StringIO())

@@ -5,6 +5,7 @@ Expected codes: 200/201 allowed, 403 visible but not the role's to do, 404 outsi
 """
 
 import pytest
+from django.utils.translation import gettext
 
 from tests.conftest import client_for
 from tests.factories import PractitionerFactory, make_id_number, make_uscc
@@ -115,7 +116,7 @@ def test_add_practitioner(world, who, own, other):
     response = call(world, who, "post", "/api/v1/practitioners/", body(world.ak_home))
     assert response.status_code == other
     if other == 400:  # the same words whether the institution exists elsewhere or not at all
-        assert response.json()["fields"]["institution"] == ["No such institution in your scope."]
+        assert response.json()["fields"]["institution"] == [gettext("No such institution in your scope.")]
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from stdnum.cn import uscc as uscc_check
@@ -129,6 +130,7 @@ def test_an_empty_required_cell_is_an_error_on_its_column(world):
     assert {column for column, _ in report.rows[0].errors} == {"机构名称", "床位总数"}
 
 
+@translation.override("en")  # asserts English messages
 def test_duplicate_uscc_in_one_file(world):
     code = make_uscc("440106")
     report = run(world.admin, xlsx_upload([good_row(uscc=code), good_row(uscc=code.lower())]), dry_run=True)
@@ -167,6 +169,7 @@ def test_an_empty_cell_clears_the_field_and_a_missing_column_leaves_it(world):
     assert (world.gz_home.contact_person, world.gz_home.beds_total, world.gz_home.address) == ("", 121, "天河路1号")
 
 
+@translation.override("en")  # asserts English messages
 def test_an_unknown_id_is_a_row_error(world):
     report = run(world.admin, xlsx_upload([{"id": 999999, "name": "无此机构"}]), dry_run=True)
     assert report.rows[0].errors == [("ID", "No such institution in your jurisdiction.")]
@@ -332,6 +335,7 @@ def test_the_command_imports_as_the_user_and_the_change_log_names_them(world, tm
     assert {entry.actor_id for entry in entries} == {world.gz_regulator.pk}
 
 
+@translation.override("en")  # asserts English messages
 def test_the_command_prints_every_row_error_and_fails(world, tmp_path):
     path = write(tmp_path, [good_row(), good_row(beds_total=10, beds_nursing=20), good_row(region="abc")])
     err = io.StringIO()
