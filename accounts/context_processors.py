@@ -11,6 +11,9 @@ MENU = [
     (_("Institutions"), "institution-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
     (_("My institution"), "my-institution", {Role.INSTITUTION}),
     (_("Practitioners"), "practitioner-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION}),
+    (_("Policies"), "policy-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION, Role.INSURER}),
+    (_("Coverage"), "coverage", {Role.ADMIN, Role.REGULATOR}),
+    (_("Rating schemes"), "scheme-list", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
     (_("Import"), "institution-import", {Role.ADMIN, Role.REGULATOR}),
     (_("API docs"), "api-docs", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
 ]

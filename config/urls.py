@@ -9,6 +9,7 @@ api_v1 = [
 
 urlpatterns = [
     path("", include("institutions.urls")),
+    path("", include("insurance.urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

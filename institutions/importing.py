@@ -223,7 +223,7 @@ def template_file(fmt: str) -> tuple[bytes, str, str]:
     headers = list(COLUMNS.values())
     filename = f"养老机构导入模板.{fmt}"
     if fmt == CSV:
-        return _csv_bytes([headers]), CONTENT_TYPES[CSV], filename
+        return csv_bytes([headers]), CONTENT_TYPES[CSV], filename
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "养老机构"
@@ -255,7 +255,7 @@ def export_institutions(queryset, fmt: str) -> tuple[bytes, str, str]:
     rows = (_export_row(values, fmt) for values in _export_values(queryset))
     filename = f"养老机构_{timezone.localdate():%Y%m%d}.{fmt}"
     if fmt == CSV:
-        return _csv_bytes([headers], rows), CONTENT_TYPES[CSV], filename
+        return csv_bytes([headers], rows), CONTENT_TYPES[CSV], filename
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("养老机构")
     sheet.append(headers)
@@ -561,7 +561,7 @@ def _csv_rows(path: Path):
         raise _file_error(_("The file is not a valid .csv text file (UTF-8 or GBK).")) from None
 
 
-def _csv_bytes(*row_groups) -> bytes:
+def csv_bytes(*row_groups) -> bytes:
     buffer = io.StringIO()
     buffer.write("\ufeff")  # the BOM makes Excel read UTF-8, so the Chinese shows
     writer = csv.writer(buffer)

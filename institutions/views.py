@@ -83,7 +83,7 @@ def _institution_or_404(user, pk):
     return institution
 
 
-def _paginate(request, queryset, per_page=PAGE_SIZE):
+def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
@@ -134,7 +134,7 @@ def institution_list(request):
     advanced = [name for name in filterset.form.fields if name not in ("q", "region", "updated_since")]
     return render(request, "institutions/institution_list.html", {
         "filter": filterset,
-        "page_obj": _paginate(request, queryset),
+        "page_obj": paginate(request, queryset),
         "columns": columns,
         "advanced_fields": [filterset.form[name] for name in advanced],
         "advanced_open": any(request.GET.get(name) for name in advanced),
@@ -214,7 +214,7 @@ def institution_detail(request, pk):
         )
         context["practitioners"] = _with_personal_data(user, list(staff))
     elif tab == "history":
-        history = _paginate(request, selectors.institution_history(institution), HISTORY_PAGE_SIZE)
+        history = paginate(request, selectors.institution_history(institution), HISTORY_PAGE_SIZE)
         _history_rows(history.object_list)
         context["page_obj"] = history
     return render(request, "institutions/institution_detail.html", context)
@@ -290,7 +290,7 @@ def practitioner_list(request):
     filterset = PractitionerFilter(request.GET, queryset=selectors.practitioners_for(user), request=request)
     style_filter_form(filterset, user)
     queryset = filterset.qs.order_by("institution__name", "role", "pk") if filterset.is_valid() else filterset.queryset.none()
-    page_obj = _paginate(request, queryset)
+    page_obj = paginate(request, queryset)
     _with_personal_data(user, page_obj.object_list)
     institution = None
     if filterset.is_valid() and filterset.form.cleaned_data.get("institution"):

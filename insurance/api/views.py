@@ -1,6 +1,5 @@
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -8,11 +7,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import Role
-from accounts.scoping import region_in_scope
 from config.api import IdempotentCreateMixin, ScopedViewSet, expected_version
-from config.errors import NotAllowed, NotFound
-from institutions.models import Region
 from insurance import selectors, services
 from insurance.api.serializers import (
     ActivateSerializer,
@@ -40,22 +35,8 @@ class CoverageView(APIView):
     @extend_schema(parameters=[OpenApiParameter("region", str, description="6-digit code; default your region")],
                    responses=CoverageSerializer)
     def get(self, request):
-        region = coverage_region(request.user, request.query_params.get("region"))
+        region = selectors.coverage_region(request.user, request.query_params.get("region"))
         return Response(CoverageSerializer(selectors.coverage_for(request.user, region)).data)
-
-
-def coverage_region(user, code: str | None):
-    """The region a coverage view is about: the requested one if within the caller's scope
-    (404 otherwise, like any record), else the caller's own; None is the whole country."""
-    if user.role not in (Role.ADMIN, Role.REGULATOR):
-        raise NotAllowed(_("Coverage monitoring is for regulators."))
-    code = code or user.region_id
-    if not code:
-        return None
-    region = Region.objects.filter(code=code).first()
-    if region is None or not region_in_scope(user, region.code):
-        raise NotFound()
-    return region
 
 
 class InsurerViewSet(ScopedViewSet):

@@ -7,8 +7,11 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.scoping import region_q, scoped
+from accounts.choices import Role
+from accounts.scoping import region_in_scope, region_q, scoped
+from config.errors import NotAllowed, NotFound
 from institutions.selectors import institutions_for, regions_for
 from insurance.choices import Payer
 from insurance.models import CoInsurance, FundingShare, Insurer, Policy, RatingScheme, in_force_q
@@ -73,6 +76,21 @@ class Coverage:
     expiring: dict[int, int]
     premium_total: Decimal
     funding_by_payer: list[tuple[str, str, Decimal]]  # (payer, label, amount)
+
+
+def coverage_region(user, code: str | None):
+    """The region a coverage view is about: the requested one if within the caller's scope
+    (404 otherwise, like any record), else the caller's own; None is the whole country.
+    Shared by the API and the HTML page."""
+    if user.role not in (Role.ADMIN, Role.REGULATOR):
+        raise NotAllowed(_("Coverage monitoring is for regulators."))
+    code = code or user.region_id
+    if not code:
+        return None
+    region = regions_for(user).filter(code=code).first()
+    if region is None or not region_in_scope(user, region.code):
+        raise NotFound()
+    return region
 
 
 def _rate(part: int, whole: int) -> Decimal | None:

@@ -160,7 +160,7 @@ def _policy_term_ok(start: date, end: date) -> bool:
     return False
 
 
-def _institution_for_policy(actor, *, institution_id=None, institution_uscc=None) -> Institution:
+def institution_for_policy(actor, *, institution_id=None, institution_uscc=None) -> Institution:
     """Institutions bind their own policies; insurers find a new client by its USCC (a public
     identifier), since they cannot see homes they do not insure yet."""
     if actor.role == Role.INSURER and institution_uscc:
@@ -207,7 +207,7 @@ def quote_for(*, institution: Institution, start_date: date, insured_beds: int) 
 
 
 def quote_policy(*, actor, institution_id=None, institution_uscc=None, start_date: date, insured_beds: int):
-    institution = _institution_for_policy(actor, institution_id=institution_id, institution_uscc=institution_uscc)
+    institution = institution_for_policy(actor, institution_id=institution_id, institution_uscc=institution_uscc)
     return quote_for(institution=institution, start_date=start_date, insured_beds=insured_beds)
 
 
@@ -298,7 +298,7 @@ def create_policy(
     """A draft policy, rated now with the scheme in force for its start date."""
     if actor.role not in (Role.INSTITUTION, Role.INSURER, Role.ADMIN):
         raise NotAllowed(_("Institutions and insurers create policies."))
-    institution = _institution_for_policy(actor, institution_id=institution_id, institution_uscc=institution_uscc)
+    institution = institution_for_policy(actor, institution_id=institution_id, institution_uscc=institution_uscc)
     if not _policy_term_ok(terms.start_date, terms.end_date):
         raise ValidationFailed(
             _("A policy runs one or two years, e.g. 2026-01-01 to 2026-12-31."),
@@ -324,12 +324,56 @@ def _check_version(policy: Policy, expected_version: int | None) -> None:
         raise PreconditionFailed()
 
 
+# Who may do what to a policy they can see: one predicate per rule, used by the services below
+# and by `allowed_actions`, which tells the pages which buttons to offer.
+
+
+def _is_institution_of(actor, policy: Policy) -> bool:
+    return actor.role == Role.INSTITUTION and actor.institution_id == policy.institution_id
+
+
+def _is_insurer_of(actor, policy: Policy) -> bool:
+    return actor.role == Role.INSURER and actor.insurer_id == policy.insurer_id
+
+
 def _may_edit_draft(actor, policy: Policy) -> bool:
     return policy.status == PolicyStatus.DRAFT and (
-        actor.role == Role.ADMIN
-        or (actor.role == Role.INSTITUTION and actor.institution_id == policy.institution_id)
-        or (actor.role == Role.INSURER and actor.insurer_id == policy.insurer_id)
+        actor.role == Role.ADMIN or _is_institution_of(actor, policy) or _is_insurer_of(actor, policy)
     )
+
+
+def _may_upload(actor, policy: Policy) -> bool:
+    return policy.status != PolicyStatus.CANCELLED and (
+        actor.role == Role.ADMIN or _is_institution_of(actor, policy) or _is_insurer_of(actor, policy)
+    )
+
+
+def _may_verify(actor, policy: Policy) -> bool:
+    return actor.role in (Role.ADMIN, Role.REGULATOR) or _is_insurer_of(actor, policy)
+
+
+def _may_transition(actor, policy: Policy, action: str) -> bool:
+    try:
+        find_transition(TRANSITIONS, action=action, state=policy.status, role=actor.role)
+    except (Conflict, NotAllowed):
+        return False
+    return actor.role != Role.INSURER or _is_insurer_of(actor, policy)
+
+
+def allowed_actions(actor, policy: Policy) -> set[str]:
+    """What `actor` may do to `policy` now (one it can see), so pages offer only working buttons."""
+    allowed = {action for action in ("activate", "cancel") if _may_transition(actor, policy, action)}
+    if _may_edit_draft(actor, policy):
+        allowed.add("edit")
+    if _is_institution_of(actor, policy) and policy.not_charged_declared_at is None and policy.status in (
+        PolicyStatus.DRAFT, PolicyStatus.ACTIVE
+    ):
+        allowed.add("declare")
+    if _may_upload(actor, policy):
+        allowed.add("upload")
+    if _may_verify(actor, policy) and policy.verified_at is None:
+        allowed.add("verify")
+    return allowed
 
 
 @transaction.atomic
@@ -356,7 +400,7 @@ def declare_residents_not_charged(*, actor, policy_id: int) -> Policy:
     """The institution's declaration that residents are not charged for this premium
     (不得向入住老年人另行收取保费), recorded with who and when."""
     policy = _locked_policy(actor, policy_id)
-    if not (actor.role == Role.INSTITUTION and actor.institution_id == policy.institution_id):
+    if not _is_institution_of(actor, policy):
         raise NotAllowed(_("Only the institution itself makes this declaration."))
     if policy.not_charged_declared_at is None:
         policy.not_charged_declared_at = timezone.now()
@@ -392,7 +436,7 @@ def activate_policy(*, actor, policy_id: int, number: str = "", expected_version
     policy = _locked_policy(actor, policy_id)
     _check_version(policy, expected_version)
     move = find_transition(TRANSITIONS, action="activate", state=policy.status, role=actor.role, labels=STATUS_LABELS)
-    if actor.role == Role.INSURER and actor.insurer_id != policy.insurer_id:
+    if actor.role == Role.INSURER and not _is_insurer_of(actor, policy):
         raise NotAllowed(_("Only the lead insurer binds its policy."))
     # Serialise activations per institution: the overlap check and the write cannot interleave.
     Institution.objects.select_for_update().filter(pk=policy.institution_id).first()
@@ -431,7 +475,7 @@ def cancel_policy(*, actor, policy_id: int, reason: str, expected_version: int |
     move = find_transition(TRANSITIONS, action="cancel", state=policy.status, role=actor.role, labels=STATUS_LABELS)
     if not reason.strip():
         raise ValidationFailed(_("Give the reason."), fields={"reason": [_("This field is required.")]})
-    if actor.role == Role.INSURER and actor.insurer_id != policy.insurer_id:
+    if actor.role == Role.INSURER and not _is_insurer_of(actor, policy):
         raise NotAllowed(_("Only the lead insurer cancels its policy."))
     previous = policy.status
     policy.status = move.target
@@ -518,10 +562,7 @@ def _read_pdf(uploaded) -> tuple[bytes, int]:
 def upload_document(*, actor, policy_id: int, uploaded) -> PolicyDocument:
     """Attach the policy PDF. A new document must be verified again."""
     policy = _locked_policy(actor, policy_id)
-    own = (actor.role == Role.INSTITUTION and actor.institution_id == policy.institution_id) or (
-        actor.role == Role.INSURER and actor.insurer_id == policy.insurer_id
-    )
-    if not (own or actor.role == Role.ADMIN):
+    if not _may_upload(actor, policy):
         raise NotAllowed(_("Only the institution or its insurer uploads the policy document."))
     if policy.status == PolicyStatus.CANCELLED:
         raise Conflict(_("The policy is cancelled."))
@@ -544,10 +585,7 @@ def verify_policy(*, actor, policy_id: int, expected_version: int | None = None)
     """A regulator of the region or the policy's insurer confirms the document matches the record."""
     policy = _locked_policy(actor, policy_id)
     _check_version(policy, expected_version)
-    allowed = actor.role in (Role.ADMIN, Role.REGULATOR) or (
-        actor.role == Role.INSURER and actor.insurer_id == policy.insurer_id
-    )
-    if not allowed:
+    if not _may_verify(actor, policy):
         raise NotAllowed(_("Regulators and the insurer verify policy documents."))
     if not policy.documents.exists():
         raise ValidationFailed(_("There is no document to verify yet."), fields={"documents": [_("Upload the policy PDF first.")]})

@@ -1,5 +1,6 @@
 """Steps the browser tests share: navigate and wait, so no assertion runs against the old page."""
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -18,8 +19,22 @@ def click_through(driver, element, css: str):
     """Click something that loads a new page, and wait until it has (not just the old one still showing)."""
     old_page = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, 10).until(EC.staleness_of(old_page))
+    WebDriverWait(driver, 10).until(_gone(old_page))
     return wait_for(driver, css)
+
+
+def _gone(element):
+    """Like EC.staleness_of, but while the old page unloads chromedriver sometimes answers
+    "Node with given id does not belong to the document" instead of a stale reference: gone too."""
+
+    def check(_driver):
+        try:
+            element.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException is one
+            return True
+        return False
+
+    return check
 
 
 def sign_in(driver, live_server, username: str, password: str = "pass-word-123"):

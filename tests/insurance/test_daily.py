@@ -67,3 +67,21 @@ def test_cancelling_removes_cover_at_once(ins, bound):
     client_for(ins.insurer).post(f"/api/v1/policies/{bound.pk}/cancel/", {"reason": "退保"}, format="json")
     assert not Institution.objects.get(pk=ins.gz_home.pk).insured
 
+
+
+def test_institutions_are_reminded_once_30_days_before_expiry(ins, bound, mailoutbox,
+                                                              django_capture_on_commit_callbacks):
+    from accounts.models import Notification
+
+    ins.gz_institution.email = "office@tianhe-home.example"
+    ins.gz_institution.save()
+    assert "0 expiry reminders sent" in run_daily(date(2026, 11, 30))  # 31 days before the end
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run_daily(date(2026, 12, 1))  # 30 days before
+    assert "1 expiry reminders sent" in out
+    note = Notification.objects.get(user=ins.gz_institution)
+    assert bound.number in note.title and note.url == f"/policies/{bound.pk}/"
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["office@tianhe-home.example"]
+    assert "0 expiry reminders sent" in run_daily(date(2026, 12, 2))  # once only
+    assert Notification.objects.filter(user=ins.gz_institution).count() == 1
+    assert not Notification.objects.filter(user=ins.ak_institution).exists()
