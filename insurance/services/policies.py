@@ -342,6 +342,11 @@ def _may_edit_draft(actor, policy: Policy) -> bool:
     )
 
 
+def _may_declare(actor, policy: Policy) -> bool:
+    """The institution itself; an administrator may record a declaration made on paper."""
+    return actor.role == Role.ADMIN or _is_institution_of(actor, policy)
+
+
 def _may_upload(actor, policy: Policy) -> bool:
     return policy.status != PolicyStatus.CANCELLED and (
         actor.role == Role.ADMIN or _is_institution_of(actor, policy) or _is_insurer_of(actor, policy)
@@ -365,7 +370,7 @@ def allowed_actions(actor, policy: Policy) -> set[str]:
     allowed = {action for action in ("activate", "cancel") if _may_transition(actor, policy, action)}
     if _may_edit_draft(actor, policy):
         allowed.add("edit")
-    if _is_institution_of(actor, policy) and policy.not_charged_declared_at is None and policy.status in (
+    if _may_declare(actor, policy) and policy.not_charged_declared_at is None and policy.status in (
         PolicyStatus.DRAFT, PolicyStatus.ACTIVE
     ):
         allowed.add("declare")
@@ -398,9 +403,10 @@ def update_draft(*, actor, policy_id: int, terms: PolicyTerms, expected_version:
 @transaction.atomic
 def declare_residents_not_charged(*, actor, policy_id: int) -> Policy:
     """The institution's declaration that residents are not charged for this premium
-    (不得向入住老年人另行收取保费), recorded with who and when."""
+    (不得向入住老年人另行收取保费), recorded with who and when (an administrator may record one
+    the institution made on paper)."""
     policy = _locked_policy(actor, policy_id)
-    if not _is_institution_of(actor, policy):
+    if not _may_declare(actor, policy):
         raise NotAllowed(_("Only the institution itself makes this declaration."))
     if policy.not_charged_declared_at is None:
         policy.not_charged_declared_at = timezone.now()

@@ -20,10 +20,10 @@ from institutions import demo
 from institutions.choices import EquipmentKind, FilingStatus, InstitutionType, PractitionerRole
 from institutions.models import Institution, Person, Practitioner, SpecialEquipment
 from institutions.selectors import institutions_for
-from insurance.models import Insurer
+from insurance.models import Insurer, Policy, RatingScheme
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-SEEDED_MODELS = [Institution, Person, Practitioner, SpecialEquipment, Insurer, User]
+SEEDED_MODELS = [Institution, Person, Practitioner, SpecialEquipment, Insurer, User, RatingScheme, Policy]
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +223,18 @@ def test_data_are_deterministic(seeded_db):
 
 
 PINNED_LEGAL_REPRESENTATIVE = ("钟燕", "440125195804087525")
+
+
+def test_policies_make_coverage_worth_looking_at(seeded_db):
+    from insurance.selectors import coverage_for
+
+    insured = Institution.objects.filter(insured=True)
+    assert 25 <= insured.count() <= 50  # most, not all, homes insured
+    assert set(Policy.objects.values_list("status", flat=True)) == {"active"}
+    for policy in Policy.objects.prefetch_related("funding"):
+        assert sum(line.amount for line in policy.funding.all()) == policy.premium
+        assert policy.not_charged_declared_at is not None and policy.number
+    regulator = User.objects.get(username="gd_regulator")
+    coverage = coverage_for(regulator, regulator.region)
+    assert 0 < coverage.total.insured_institutions < coverage.total.institutions
+    assert sum(coverage.expiring.values()) > 0 and coverage.premium_total > 0
