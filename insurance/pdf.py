@@ -4,15 +4,15 @@ from django.utils import timezone
 
 from config.pdf import render_pdf
 from insurance.models import Policy
+from insurance.rating import factor_label
 
-FACTOR_LABELS = ["机构等级", "信用等级", "检查记录（近12个月重大隐患）", "赔付率（近3年）"]
 NO_DATA = "无数据"
 
 
 def certificate_pdf(policy: Policy) -> bytes:
     factors = [
-        {"label": label, "input": NO_DATA if f["input"] == "none" else f["input"], "value": f["value"]}
-        for label, f in zip(FACTOR_LABELS, policy.rating.get("factors", []), strict=False)
+        {"label": factor_label(f, i), "input": NO_DATA if f["input"] == "none" else f["input"], "value": f["value"]}
+        for i, f in enumerate(policy.rating.get("factors", []))
     ]
     funding = list(policy.funding.all())
     return render_pdf(

@@ -47,8 +47,25 @@ class RatingInputs:
     loss_ratio: Decimal | None = None
 
 
+# The four factors in the order they are applied, with their labels (one home for both).
+FACTOR_LABELS = {
+    "level": _("Level"),
+    "credit_grade": _("Credit grade"),
+    "inspection": _("Inspection record (major hazards, 12 months)"),
+    "loss_ratio": _("Loss ratio (3 years)"),
+}
+
+
+def factor_label(factor: dict, position: int):
+    """The label of a stored factor, in the reader's language (by code; by position for a
+    breakdown stored before factors carried codes)."""
+    code = factor.get("code") or list(FACTOR_LABELS)[position]
+    return FACTOR_LABELS.get(code, factor.get("name", code))
+
+
 @dataclass(frozen=True)
 class Factor:
+    code: str
     name: str
     input: str
     value: Decimal
@@ -134,15 +151,17 @@ def factors_for(scheme, inputs: RatingInputs) -> tuple[Factor, ...]:
     hazards = inputs.major_hazards_last_year
     loss = inputs.loss_ratio
     return (
-        Factor(str(_("Level")), level, Decimal(str(scheme.level_factors[level]))),
-        Factor(str(_("Credit grade")), grade, Decimal(str(scheme.grade_factors[grade]))),
+        Factor("level", str(FACTOR_LABELS["level"]), level, Decimal(str(scheme.level_factors[level]))),
+        Factor("credit_grade", str(FACTOR_LABELS["credit_grade"]), grade, Decimal(str(scheme.grade_factors[grade]))),
         Factor(
-            str(_("Inspection record (major hazards, 12 months)")),
+            "inspection",
+            str(FACTOR_LABELS["inspection"]),
             "none" if hazards is None else str(hazards),
             Decimal(str(scheme.inspection_factors["none"])) if hazards is None else _bracket(scheme.inspection_factors, hazards),
         ),
         Factor(
-            str(_("Loss ratio (3 years)")),
+            "loss_ratio",
+            str(FACTOR_LABELS["loss_ratio"]),
             "none" if loss is None else f"{loss:.4f}",
             Decimal(str(scheme.loss_ratio_factors["none"])) if loss is None else _bracket(scheme.loss_ratio_factors, loss),
         ),

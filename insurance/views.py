@@ -31,6 +31,8 @@ from institutions.importing import CONTENT_TYPES, csv_bytes
 from institutions.selectors import institutions_for, regions_for
 from institutions.views import paginate, page
 from insurance import selectors, services
+from insurance.rating import FACTOR_LABELS as LABEL_BY_CODE
+from insurance.rating import factor_label
 from insurance.choices import PolicyStatus
 from insurance.filters import PolicyFilter
 from insurance.forms import ActivateForm, CancelForm, PolicyForm, SchemeForm, UploadForm, VersionForm
@@ -45,12 +47,7 @@ POLICY_ORDERINGS = {
 }
 # The factors in the order insurance.rating computes them. Their names are stored with each
 # policy in the language of the person who rated it, so pages label them by position.
-FACTOR_LABELS = [
-    gettext_lazy("Level"),
-    gettext_lazy("Credit grade"),
-    gettext_lazy("Inspection record (major hazards, 12 months)"),
-    gettext_lazy("Loss ratio (3 years)"),
-]
+FACTOR_LABELS = list(LABEL_BY_CODE.values())  # in the order the scheme form shows the tables
 EVENT_LABELS = {
     "create": gettext_lazy("Draft created"),
     "activate": gettext_lazy("Activated"),
@@ -139,7 +136,7 @@ def rating_view(rating: dict) -> dict:
     labelled factors and Decimals."""
     factors = [
         {
-            "label": FACTOR_LABELS[i] if i < len(FACTOR_LABELS) else factor.get("name", ""),
+            "label": factor_label(factor, i),
             "input": _("No data") if factor.get("input") == "none" else factor.get("input"),
             "value": Decimal(factor["value"]),
         }
