@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import django_filters
@@ -45,10 +45,17 @@ class IdFilter(django_filters.NumberFilter):
 
 class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """An ISO timestamp compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that Python
-    parses happily (e.g. +19:56)."""
+    parses happily (e.g. +19:56). Timestamps at the ends of the calendar (0001-01-01 with a
+    positive offset, 9999-12-31 with a negative one) overflow when moved to UTC: they compare as
+    the earliest or latest instant there is."""
 
     def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(dt_timezone.utc) if value is not None else value)
+        if value is not None:
+            try:
+                value = value.astimezone(dt_timezone.utc)
+            except OverflowError:
+                value = (datetime.min if value.year == 1 else datetime.max).replace(tzinfo=dt_timezone.utc)
+        return super().filter(qs, value)
 
 
 class BaseFilterSet(django_filters.FilterSet):

@@ -53,3 +53,55 @@ class PolicyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents and claims: read-only, the rules live in insurance.services.claims.
+
+from insurance.models import Claim, ClaimEvent, ClaimLine, Incident, IncidentPerson  # noqa: E402
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class IncidentPersonInline(ReadOnlyInline):
+    model = IncidentPerson
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    list_display = ["institution", "occurred_at", "category", "responsibility"]
+    list_filter = ["category", "responsibility"]
+    search_fields = ["institution__name", "description"]
+    inlines = [IncidentPersonInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ClaimLineInline(ReadOnlyInline):
+    model = ClaimLine
+
+
+class ClaimEventInline(ReadOnlyInline):
+    model = ClaimEvent
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["number", "institution", "section", "claimed_amount", "approved_amount", "paid_amount", "status",
+                    "fast_track"]
+    list_filter = ["status", "section", "fast_track"]
+    search_fields = ["number", "insurer_reference", "institution__name"]
+    inlines = [ClaimLineInline, ClaimEventInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False

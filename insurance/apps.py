@@ -14,3 +14,7 @@ class InsuranceConfig(AppConfig):
         for model in (models.Insurer, models.Broker, models.RatingScheme, models.SchemeSection, models.Policy,
                       models.CoverageSection, models.CoInsurance, models.FundingShare, models.PolicyDocument):
             auditlog.register(model)
+        # Incidents and claims (insurance/models/claims.py). Transitions have their own event rows.
+        for model in (models.Incident, models.IncidentPerson, models.IncidentAttachment, models.Claim,
+                      models.ClaimLine, models.ClaimDocument, models.Payment, models.Dispute):
+            auditlog.register(model)

@@ -98,9 +98,10 @@ class RatingScheme(models.Model):
         return f"{self.name} v{self.version}"
 
 
-def in_force_q(on: date, prefix: str = "") -> Q:
-    """Policies in force on a day: active and the day within their term. The one home of this rule."""
-    return Q(**{f"{prefix}status": PolicyStatus.ACTIVE, f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on})
+def in_force_q(on: date, prefix: str = "", statuses=(PolicyStatus.ACTIVE,)) -> Q:
+    """Policies in force on a day: active (or of `statuses`) with the day within their term.
+    The one home of this rule."""
+    return Q(**{f"{prefix}status__in": statuses, f"{prefix}start_date__lte": on, f"{prefix}end_date__gte": on})
 
 
 def in_section_order():

@@ -1,0 +1,302 @@
+"""Reads of incidents and claims, scoped and optimised; claims statistics in a fixed handful of
+queries whatever the number of claims."""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import ExtractYear, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.choices import Role
+from accounts.scoping import region_in_scope, region_q, scoped
+from config.errors import NotAllowed, NotFound
+from institutions.models import Region
+from insurance.choices import PolicyStatus, Section
+from insurance.models import (
+    OPEN_STATUSES,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    ClaimStatus,
+    Incident,
+    IncidentCategory,
+    Policy,
+)
+
+ZERO = Decimal("0")
+OVERDUE_AFTER = timedelta(days=30)
+STATISTICS_ROLES = {Role.ADMIN, Role.REGULATOR, Role.INSURER}
+
+
+def visible_claims(user, queryset):
+    """Claims a user may see: the scoping rule, except that inspectors (who read incidents for
+    case inspections) see no claims — the money side is the regulators' and insurers'."""
+    if getattr(user, "role", None) == Role.INSPECTOR:
+        return queryset.none()
+    return scoped(user, queryset)
+
+
+def incidents_for(user):
+    """Institutions their own, regulators and inspectors their region, insurers the incidents a
+    claim against one of their policies refers to."""
+    return scoped(user, Incident.objects.select_related("institution")).prefetch_related("persons", "attachments")
+
+
+def incident_detail_for(user, pk: int) -> Incident | None:
+    return incidents_for(user).filter(pk=pk).first()
+
+
+def claims_for(user):
+    return visible_claims(
+        user,
+        Claim.objects.select_related("policy", "policy__insurer", "policy__scheme", "incident", "institution"),
+    ).prefetch_related(
+        Prefetch("lines", queryset=ClaimLine.objects.select_related("person").order_by("id")),
+        "documents",
+        Prefetch("events", queryset=ClaimEvent.objects.select_related("actor").order_by("at", "id")),
+        "disputes",
+    )
+
+
+def claim_detail_for(user, pk: int) -> Claim | None:
+    return claims_for(user).filter(pk=pk).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics (赔偿案件数据统计分析) and the periodic evaluation of insurers' claims service
+
+
+def statistics_region(user, code: str | None):
+    """The region statistics are about: a requested one must lie within a regulator's region
+    (404 otherwise, like any record); none means the caller's whole scope."""
+    if user.role not in STATISTICS_ROLES:
+        raise NotAllowed(_("Claims statistics are for regulators, insurers and administrators."))
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None or (user.role == Role.REGULATOR and not region_in_scope(user, region.code)):
+        raise NotFound()
+    return region
+
+
+def _child_length(user, region) -> int:
+    """Break regions down one level below the one looked at (country → provinces → cities → counties)."""
+    anchor = region if region is not None else (user.region if user.role == Role.REGULATOR else None)
+    if anchor is None:
+        return 2
+    return {"province": 4, "city": 6}.get(anchor.level, 6)
+
+
+def _money(value) -> Decimal:
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+def _ratio(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _days(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _duration_summary(samples: list[float]) -> dict:
+    return {"count": len(samples), "median_days": _days(percentile(samples, 0.5)),
+            "p90_days": _days(percentile(samples, 0.9))}
+
+
+AMOUNTS = {"count": Count("id"), "claimed": Sum("claimed_amount"), "approved": Sum("approved_amount"),
+           "paid": Sum("paid_amount")}
+
+
+def _row(key, label, item) -> dict:
+    return {"key": key, "label": label, "count": item["count"], "claimed_amount": _money(item["claimed"]),
+            "approved_amount": _money(item["approved"]), "paid_amount": _money(item["paid"])}
+
+
+def claim_statistics(user, *, year: int | None = None, region=None, now=None) -> dict:
+    """Counts and amounts by status, section, incident category, insurer and region; loss ratio
+    (paid ÷ premium) by insurer, region and year; days from report to registration, approval and
+    payment (median, 90th percentile); open claims older than 30 days; and the evaluation table
+    of each insurer's claims service.
+
+    `year` is the underwriting year (the year the policy starts): claims and premiums of the
+    policies of that year. Nine queries whatever the number of claims.
+    """
+    if user.role not in STATISTICS_ROLES:
+        raise NotAllowed(_("Claims statistics are for regulators, insurers and administrators."))
+    now = now or timezone.now()
+    claims = visible_claims(user, Claim.objects.all())
+    policies = scoped(user, Policy.objects.filter(status__in=[PolicyStatus.ACTIVE, PolicyStatus.EXPIRED]))
+    if region is not None:
+        claims = claims.filter(region_q("institution__region", region.code))
+        policies = policies.filter(region_q("institution__region", region.code))
+    if year is not None:
+        claims = claims.filter(policy__start_date__year=year)
+        policies = policies.filter(start_date__year=year)
+    claims = claims.order_by()
+    length = _child_length(user, region)
+    overdue = Q(status__in=OPEN_STATUSES, created_at__lt=now - OVERDUE_AFTER)
+
+    statuses = dict(ClaimStatus.choices)
+    by_status = [_row(i["status"], str(statuses.get(i["status"], i["status"])), i)
+                 for i in claims.values("status").annotate(**AMOUNTS).order_by("status")]
+    sections = dict(Section.choices)
+    by_section = [_row(i["section"], str(sections.get(i["section"], i["section"])), i)
+                  for i in claims.values("section").annotate(**AMOUNTS).order_by("section")]
+    categories = dict(IncidentCategory.choices)
+    by_category = [_row(i["incident__category"], str(categories.get(i["incident__category"], "")), i)
+                   for i in claims.values("incident__category").annotate(**AMOUNTS).order_by("incident__category")]
+
+    insurer_rows = list(
+        claims.values("policy__insurer__code", "policy__insurer__name").annotate(
+            **AMOUNTS,
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("id", filter=overdue),
+            overdue_claimed=Sum("claimed_amount", filter=overdue),
+            settled=Count("id", filter=Q(paid_at__isnull=False)),
+            rejected=Count("id", filter=~Q(rejection_reason="")),
+            disputed=Count("id", filter=Q(disputed_at__isnull=False)),
+            reopened=Count("id", filter=Q(reopen_count__gt=0)),
+            fast=Count("id", filter=Q(fast_track=True)),
+            withdrawn=Count("id", filter=Q(status=ClaimStatus.WITHDRAWN)),
+        ).order_by("policy__insurer__code")
+    )
+    by_insurer = [_row(i["policy__insurer__code"], i["policy__insurer__name"], i) for i in insurer_rows]
+
+    region_rows = list(
+        claims.annotate(child=Substr("institution__region_id", 1, length)).values("child").annotate(**AMOUNTS)
+        .order_by("child")
+    )
+
+    paid_cells = list(
+        claims.annotate(child=Substr("institution__region_id", 1, length), year=ExtractYear("policy__start_date"))
+        .values("policy__insurer__code", "child", "year").annotate(paid=Sum("paid_amount"))
+        .order_by()
+    )
+    premium_cells = list(
+        policies.order_by().annotate(child=Substr("institution__region_id", 1, length), year=ExtractYear("start_date"))
+        .values("insurer__code", "insurer__name", "child", "year").annotate(premium=Sum("premium"))
+        .order_by()
+    )
+    children = {row["child"] for row in region_rows} | {c["child"] for c in premium_cells}
+    names = dict(Region.objects.filter(code__in=[c.ljust(6, "0") for c in children]).values_list("code", "name"))
+
+    durations = list(claims.values_list("policy__insurer__code", "created_at", "registered_at", "approved_at", "paid_at"))
+
+    # --- combine in Python: nothing below touches the database.
+    def region_label(child):
+        return names.get(child.ljust(6, "0"), child)
+
+    by_region = [_row(r["child"].ljust(6, "0"), region_label(r["child"]), r) for r in region_rows]
+
+    insurer_names = {c["insurer__code"]: c["insurer__name"] for c in premium_cells}
+    insurer_names.update({i["policy__insurer__code"]: i["policy__insurer__name"] for i in insurer_rows})
+    loss = {"insurer": {}, "region": {}, "year": {}}
+    for cell in premium_cells:
+        for dimension, key in (("insurer", cell["insurer__code"]), ("region", cell["child"]), ("year", cell["year"])):
+            entry = loss[dimension].setdefault(key, {"premium": ZERO, "paid": ZERO})
+            entry["premium"] += cell["premium"] or ZERO
+    for cell in paid_cells:
+        for dimension, key in (("insurer", cell["policy__insurer__code"]), ("region", cell["child"]), ("year", cell["year"])):
+            entry = loss[dimension].setdefault(key, {"premium": ZERO, "paid": ZERO})
+            entry["paid"] += cell["paid"] or ZERO
+    labels = {
+        "insurer": lambda key: insurer_names.get(key, key),
+        "region": region_label,
+        "year": str,
+    }
+    loss_ratio = {}
+    for dimension, entries in loss.items():
+        loss_ratio[f"by_{dimension}"] = [
+            {
+                "key": key.ljust(6, "0") if dimension == "region" else str(key),
+                "label": labels[dimension](key),
+                "premium": _money(entry["premium"]),
+                "paid_amount": _money(entry["paid"]),
+                "loss_ratio": _ratio(entry["paid"], entry["premium"]),
+            }
+            for key, entry in sorted(entries.items(), key=lambda kv: str(kv[0]))
+        ]
+
+    def spans(rows):
+        out = {"to_registration": [], "to_approval": [], "to_payment": []}
+        for _code, reported, registered, approved, paid in rows:
+            for name, when in (("to_registration", registered), ("to_approval", approved), ("to_payment", paid)):
+                if when is not None:
+                    out[name].append((when - reported).total_seconds() / 86400)
+        return out
+
+    overall = spans(durations)
+    per_insurer: dict[str, list] = {}
+    for row in durations:
+        per_insurer.setdefault(row[0], []).append(row)
+
+    evaluation = []
+    for item in insurer_rows:
+        code = item["policy__insurer__code"]
+        mine = spans(per_insurer.get(code, []))
+        premium = loss["insurer"].get(code, {}).get("premium", ZERO)
+        decided = item["count"] - item["withdrawn"]
+        evaluation.append({
+            "insurer": code,
+            "name": item["policy__insurer__name"],
+            "claims": item["count"],
+            "open": item["open"],
+            "open_over_30_days": item["overdue"],
+            "paid": item["settled"],
+            "rejected": item["rejected"],
+            "disputed": item["disputed"],
+            "reopened": item["reopened"],
+            "fast_track": item["fast"],
+            "withdrawn": item["withdrawn"],
+            "claimed_amount": _money(item["claimed"]),
+            "approved_amount": _money(item["approved"]),
+            "paid_amount": _money(item["paid"]),
+            "premium": _money(premium),
+            "loss_ratio": _ratio(item["paid"], premium),
+            "rejection_rate": _ratio(item["rejected"], decided),
+            "dispute_rate": _ratio(item["disputed"], decided),
+            "median_days_to_registration": _duration_summary(mine["to_registration"])["median_days"],
+            "median_days_to_approval": _duration_summary(mine["to_approval"])["median_days"],
+            "median_days_to_payment": _duration_summary(mine["to_payment"])["median_days"],
+            "p90_days_to_payment": _duration_summary(mine["to_payment"])["p90_days"],
+        })
+
+    return {
+        "year": year,
+        "region": region.code if region is not None else None,
+        "as_of": timezone.localtime(now),
+        "totals": {
+            "count": sum(r["count"] for r in by_status),
+            "claimed_amount": _money(sum((r["claimed_amount"] for r in by_status), ZERO)),
+            "approved_amount": _money(sum((r["approved_amount"] for r in by_status), ZERO)),
+            "paid_amount": _money(sum((r["paid_amount"] for r in by_status), ZERO)),
+        },
+        "by_status": by_status,
+        "by_section": by_section,
+        "by_category": by_category,
+        "by_insurer": by_insurer,
+        "by_region": by_region,
+        "loss_ratio": loss_ratio,
+        "durations": {name: _duration_summary(samples) for name, samples in overall.items()},
+        "open_over_30_days": {
+            "count": sum(i["overdue"] for i in insurer_rows),
+            "claimed_amount": _money(sum((i["overdue_claimed"] or ZERO for i in insurer_rows), ZERO)),
+        },
+        "insurer_evaluation": evaluation,
+    }
