@@ -209,6 +209,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set shared by several fields (otherwise drf-spectacular invents hashes).
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "insurance.models.claims.ClaimStatus",
+        "PolicyStatusEnum": "insurance.choices.PolicyStatus",
+        "PersonKindEnum": "insurance.models.claims.PersonKind",
+        "DocumentKindEnum": "insurance.models.claims.DocumentKind",
+        "PersonOutcomeEnum": "insurance.models.claims.Outcome",
+        "DisputeOutcomeEnum": "insurance.models.claims.DisputeOutcome",
+        "RejectionReasonEnum": "insurance.models.claims.RejectionReason",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_conventions",

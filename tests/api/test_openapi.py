@@ -25,3 +25,10 @@ def test_docs_are_served_without_internet():
     assert "/static/drf_spectacular_sidecar/" in html
     external = [url for url in re.findall(r'(?:src|href)="(https?://[^"]+)"', html)]
     assert external == []
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert (tmp_path / "schema.yaml").stat().st_size > 10_000
