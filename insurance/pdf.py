@@ -29,42 +29,38 @@ def certificate_pdf(policy: Policy) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------
-# Claim summary (理赔案件摘要). Official documents are Chinese whatever the catalogues hold, so
-# the claims room's codes are labelled here.
+# Claim summary (理赔案件摘要). Codes are labelled with their choices' labels, read in Chinese
+# (render_pdf's language) — one home for every label. Event actions have no choice set: named here.
 
-CLAIM_LABELS = {
-    "status": {"reported": "报案", "registered": "立案", "documents_requested": "补充材料", "approved": "核赔通过",
-               "rejected": "拒赔", "paid": "已赔付", "closed": "结案", "withdrawn": "注销", "disputed": "理赔纠纷"},
-    "section": {"general": "一般责任", "other": "其他责任", "third_party": "第三者责任", "legal_costs": "法律费用"},
-    "category": {"choking": "噎食", "wrong_intake": "食品药品误食", "pressure_sore": "压疮", "scald": "烫伤",
-                 "bed_fall": "坠床", "fall": "跌倒", "wandering": "走失", "harm": "他伤和自伤", "recreation": "文娱活动意外",
-                 "fire": "火灾", "gas_explosion": "燃气或化学物品爆炸", "food_poisoning": "食物中毒", "elevator": "电梯事故",
-                 "facility_defect": "设施设备缺陷", "other": "其他事故"},
-    "kind": {"resident": "入住老年人", "third_party": "第三者", "staff": "工作人员"},
-    "outcome": {"injury": "受伤", "disability": "伤残", "death": "死亡"},
-    "notice": {"phone": "电话", "in_person": "当面", "message": "短信", "other": "其他方式"},
-    "responsibility": {"none": "无责任", "secondary": "次要责任", "main": "主要责任", "direct": "直接责任"},
-    "item": {"medical": "医疗费", "nursing": "护理费", "lost_income": "误工费", "disability": "残疾赔偿金",
-             "death": "死亡赔偿金", "funeral": "丧葬费", "mental_distress": "精神损害抚慰金", "legal_fee": "仲裁、诉讼或律师费",
-             "appraisal": "鉴定费", "other": "其他费用"},
-    "reason": {"not_covered": "不属于保险责任", "excluded": "属于除外责任", "outside_term": "不在保险期间内",
-               "no_liability": "机构无责任", "insufficient_documents": "单证不全", "over_limit": "超出责任限额",
-               "duplicate": "重复索赔", "false_claim": "虚假索赔", "other": "其他原因"},
-    "document": {"incident_report": "事故经过说明", "medical_record": "病历及诊断证明", "invoice": "费用票据",
-                 "disability_assessment": "伤残鉴定", "death_certificate": "死亡证明", "identity": "身份证明",
-                 "liability_finding": "责任认定书", "settlement": "赔偿协议", "arbitration": "仲裁文书", "litigation": "诉讼文书",
-                 "photo": "现场照片", "other": "其他材料", "arbitration_or_litigation": "仲裁或诉讼文书"},
-    "action": {"create": "报案", "register": "立案", "request-documents": "要求补充材料", "submit-documents": "提交补充材料",
-               "approve": "核赔", "reject": "拒赔", "pay": "赔付", "close": "结案", "withdraw": "注销",
-               "dispute": "提出理赔纠纷", "resolve": "纠纷调解", "reopen": "重开赔案"},
-    "dispute_outcome": {"approved": "调解后核赔", "closed": "调解后结案"},
+CLAIM_ACTIONS = {
+    "create": "报案", "register": "立案", "request-documents": "要求补充材料", "submit-documents": "提交补充材料",
+    "approve": "核赔", "reject": "拒赔", "pay": "赔付", "close": "结案", "withdraw": "注销",
+    "dispute": "提出理赔纠纷", "resolve": "纠纷调解", "reopen": "重开赔案",
 }
+
+
+def _claim_labels() -> dict[str, dict[str, str]]:
+    from django.utils import translation
+
+    from insurance.choices import Section
+    from insurance.models import claims as m
+
+    sets = {
+        "status": m.ClaimStatus, "section": Section, "category": m.IncidentCategory, "kind": m.PersonKind,
+        "outcome": m.Outcome, "notice": m.FamilyNotice, "responsibility": m.Responsibility, "item": m.CostItem,
+        "reason": m.RejectionReason, "document": m.DocumentKind, "dispute_outcome": m.DisputeOutcome,
+    }
+    with translation.override("zh-hans"):
+        labels = {key: {code: str(label) for code, label in cls.choices} for key, cls in sets.items()}
+    labels["document"]["arbitration_or_litigation"] = "仲裁或诉讼文书"  # a requirement, not a document kind
+    labels["action"] = CLAIM_ACTIONS
+    return labels
 
 
 def claim_summary_pdf(claim) -> bytes:
     from insurance.services.claims import missing_documents
 
-    labels = CLAIM_LABELS
+    labels = _claim_labels()
     incident = claim.incident
     persons = [
         {"name": p.name, "kind": labels["kind"].get(p.kind, p.kind), "outcome": labels["outcome"].get(p.outcome, p.outcome),

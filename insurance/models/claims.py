@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import ScopePaths
 from insurance.choices import Section
@@ -76,7 +77,7 @@ class Responsibility(models.TextChoices):
 
 class ClaimStatus(models.TextChoices):
     REPORTED = "reported", _("Reported")  # 报案
-    REGISTERED = "registered", _("Registered")  # 立案
+    REGISTERED = "registered", pgettext_lazy("claim status", "Registered")  # 立案, not an institution's 登记
     DOCUMENTS_REQUESTED = "documents_requested", _("Documents requested")  # 补充材料
     APPROVED = "approved", _("Approved")  # 核赔通过
     REJECTED = "rejected", _("Rejected")  # 拒赔
