@@ -14,8 +14,6 @@ coverage section so two approvals cannot both spend the same aggregate.
 """
 
 import hashlib
-import io
-import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -29,8 +27,10 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scoping import scoped
+from config import uploads
 from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
 from config.states import find_transition, transition
+from config.uploads import CheckedFile
 from institutions.models import Institution
 from insurance import claims_limits
 from insurance.choices import PolicyStatus, Section
@@ -59,7 +59,6 @@ from insurance.models import (
     in_force_q,
 )
 from insurance.selectors.claims import visible_claims
-from insurance.services.policies import _read_pdf
 
 S = ClaimStatus
 INSURER_SIDE = [Role.INSURER, Role.ADMIN]
@@ -82,7 +81,6 @@ TRANSITIONS = [
 STATUS_LABELS = dict(ClaimStatus.choices)
 
 ATTACHMENT_MAX_BYTES = getattr(settings, "CLAIM_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-IMAGE_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png")}
 EARLIEST_INCIDENT = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(480))
 CLOCK_SKEW = timedelta(minutes=10)
 
@@ -109,67 +107,12 @@ ARBITRATION_OR_LITIGATION = "arbitration_or_litigation"
 
 
 # ---------------------------------------------------------------------------------------------
-# Uploads: a PDF that parses (insurance.services.policies._read_pdf) or an image that decodes.
-
-
-@dataclass(frozen=True)
-class CheckedFile:
-    data: bytes
-    content_type: str
-    extension: str
-    pages: int | None
-    original_name: str
+# Uploads: checked by content in config.uploads.
 
 
 def read_attachment(uploaded) -> CheckedFile:
-    """Check an upload by its content; a clear 400 for anything but a readable PDF, JPEG or PNG."""
-    name = "".join(ch for ch in (getattr(uploaded, "name", "") or "") if ch.isprintable())[:200]
-    size = getattr(uploaded, "size", None)
-    too_large = ValidationFailed(
-        _("The file is larger than %(mb)s MB.") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)},
-        fields={"file": [_("Too large.")]}, code="file_too_large",
-    )
-    if size is not None and size > ATTACHMENT_MAX_BYTES:
-        raise too_large
-    head = uploaded.read(8)
-    uploaded.seek(0)
-    if head.startswith(b"%PDF-"):
-        data, pages = _read_pdf(uploaded)
-        return CheckedFile(data, "application/pdf", "pdf", pages, name or "document.pdf")
-    data = uploaded.read(ATTACHMENT_MAX_BYTES + 1)
-    if len(data) > ATTACHMENT_MAX_BYTES:
-        raise too_large
-    image_type = _image_type(data)
-    if image_type is None:
-        if name.lower().endswith(".pdf"):
-            raise ValidationFailed(_("The file is not a PDF."), fields={"file": [_("Not a PDF.")]}, code="not_a_pdf")
-        if name.lower().rsplit(".", 1)[-1] in {"jpg", "jpeg", "png"}:
-            raise ValidationFailed(
-                _("The image is damaged or not an image."), fields={"file": [_("Not a readable image.")]},
-                code="not_an_image",
-            )
-        raise ValidationFailed(
-            _("Upload a PDF or a JPEG or PNG image."), fields={"file": [_("Unsupported file type.")]},
-            code="unsupported_file",
-        )
-    content_type, extension = image_type
-    return CheckedFile(data, content_type, extension, None, name or f"image.{extension}")
-
-
-def _image_type(data: bytes) -> tuple[str, str] | None:
-    from PIL import Image
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                kind = probe.format
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:  # verify() leaves the image unusable
-                image.load()
-    except Exception:  # Pillow raises many kinds of errors for damaged or hostile files
-        return None
-    return IMAGE_TYPES.get(kind)
+    """A readable PDF, JPEG or PNG (config.uploads), within this module's size limit."""
+    return uploads.read_attachment(uploaded, max_bytes=ATTACHMENT_MAX_BYTES)
 
 
 def _store(attachment, checked: CheckedFile, actor) -> None:

@@ -10,7 +10,6 @@ Who may do what (shared/domain.md §3, issue "Liability insurance"):
 """
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ from accounts.choices import Role
 from accounts.scoping import region_in_scope, scoped
 from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
 from config.states import SYSTEM, find_transition, transition
+from config.uploads import read_pdf
 from institutions.choices import RegionLevel
 from institutions.models import Institution
 from insurance import rating
@@ -533,37 +533,6 @@ def refresh_insured(*, institution_ids=None, today: date | None = None) -> int:
 # Documents
 
 
-def _read_pdf(uploaded) -> tuple[bytes, int]:
-    """The bytes of an uploaded PDF and its page count; a clear 400 for anything else."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    size = getattr(uploaded, "size", None)
-    if size is not None and size > PDF_MAX_BYTES:
-        raise ValidationFailed(
-            _("The file is larger than %(mb)s MB.") % {"mb": PDF_MAX_BYTES // (1024 * 1024)},
-            fields={"file": [_("Too large.")]}, code="file_too_large",
-        )
-    data = uploaded.read(PDF_MAX_BYTES + 1)
-    if len(data) > PDF_MAX_BYTES:
-        raise ValidationFailed(
-            _("The file is larger than %(mb)s MB.") % {"mb": PDF_MAX_BYTES // (1024 * 1024)},
-            fields={"file": [_("Too large.")]}, code="file_too_large",
-        )
-    if not data.startswith(b"%PDF-"):
-        raise ValidationFailed(_("The file is not a PDF."), fields={"file": [_("Not a PDF.")]}, code="not_a_pdf")
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        pages = len(reader.pages)
-        if pages < 1:
-            raise PdfReadError("no pages")
-    except Exception as exc:  # pypdf raises many kinds of errors for damaged files
-        raise ValidationFailed(
-            _("The PDF is damaged and cannot be read."), fields={"file": [_("Damaged PDF.")]}, code="corrupt_pdf"
-        ) from exc
-    return data, pages
-
-
 @transaction.atomic
 def upload_document(*, actor, policy_id: int, uploaded) -> PolicyDocument:
     """Attach the policy PDF. A new document must be verified again."""
@@ -572,7 +541,7 @@ def upload_document(*, actor, policy_id: int, uploaded) -> PolicyDocument:
         raise NotAllowed(_("Only the institution or its insurer uploads the policy document."))
     if policy.status == PolicyStatus.CANCELLED:
         raise Conflict(_("The policy is cancelled."))
-    data, pages = _read_pdf(uploaded)
+    data, pages = read_pdf(uploaded, max_bytes=PDF_MAX_BYTES)
     digest = hashlib.sha256(data).hexdigest()
     document = PolicyDocument(
         policy=policy, original_name=(getattr(uploaded, "name", "") or "policy.pdf")[:200], size=len(data),
