@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import APIKey, User
+from accounts.models import APIKey, CalendarDay, User
 
 
 @admin.register(User)
@@ -27,3 +27,12 @@ class APIKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Each year's holiday arrangement, entered when the State Council publishes it."""
+
+    list_display = ["date", "name", "is_working_day"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"

@@ -9,7 +9,8 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from accounts.models import APIKey, User
+        from accounts.models import APIKey, CalendarDay, User
 
         auditlog.register(User, exclude_fields=["password", "last_login"], mask_fields=["phone"])
         auditlog.register(APIKey, exclude_fields=["key_hash", "last_used_at"])
+        auditlog.register(CalendarDay)

@@ -125,3 +125,21 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday rule: a public holiday on a weekday, or a weekend day
+    worked in exchange (调休). The State Council publishes each year's arrangement; operators add it
+    in the admin (audited). `accounts.workdays` is the only reader."""
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("calendar exceptions")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
