@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "institutions",
     "insurance",
+    "inspections",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InspectionsConfig(AppConfig):
+    name = "inspections"
+    verbose_name = _("Safety inspections")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from inspections import models
+
+        for model in (models.ChecklistTemplate, models.ChecklistItem, models.Inspection, models.InspectionResult,
+                      models.InspectionPhoto, models.Signature, models.Finding, models.Rectification,
+                      models.RectificationFile, models.Escalation, models.Penalty, models.RandomDraw):
+            auditlog.register(model)
