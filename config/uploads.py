@@ -32,7 +32,7 @@ def _too_large(max_bytes: int) -> ValidationFailed:
     )
 
 
-def _read_capped(uploaded, max_bytes: int) -> bytes:
+def read_capped(uploaded, max_bytes: int) -> bytes:
     size = getattr(uploaded, "size", None)
     if size is not None and size > max_bytes:
         raise _too_large(max_bytes)
@@ -51,7 +51,7 @@ def read_pdf(uploaded, *, max_bytes: int) -> tuple[bytes, int]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    data = _read_capped(uploaded, max_bytes)
+    data = read_capped(uploaded, max_bytes)
     if not data.startswith(b"%PDF-"):
         raise ValidationFailed(_("The file is not a PDF."), fields={"file": [_("Not a PDF.")]}, code="not_a_pdf")
     try:
@@ -108,7 +108,7 @@ def read_attachment(uploaded, *, max_bytes: int) -> CheckedFile:
     if head.startswith(b"%PDF-"):
         data, pages = read_pdf(uploaded, max_bytes=max_bytes)
         return CheckedFile(data, "application/pdf", "pdf", pages, name or "document.pdf")
-    data = _read_capped(uploaded, max_bytes)
+    data = read_capped(uploaded, max_bytes)
     found = image_type(data)
     if found is None:
         raise _not_an_image(name)
@@ -124,7 +124,7 @@ def read_photo(uploaded, *, max_bytes: int, max_side: int = 1600, quality: int =
     from PIL import Image, ImageOps
 
     name = _clean_name(uploaded)
-    data = _read_capped(uploaded, max_bytes)
+    data = read_capped(uploaded, max_bytes)
     if image_type(data) is None:
         raise ValidationFailed(
             _("The photo is damaged or not a JPEG or PNG image."), fields={"file": [_("Not a readable image.")]},

@@ -1,0 +1,38 @@
+from datetime import date
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from accounts.jobs import daily_job
+from accounts.models import User
+from accounts.services import notify
+from accounts.workdays import add_working_days
+from inspections.choices import FindingStatus
+from inspections.models import Finding
+from inspections.services import mark_overdue
+
+REMINDER_WORKING_DAYS = 3
+
+
+@daily_job("findings_overdue", order=20)
+def overdue(today: date) -> str:
+    return f"{mark_overdue(today=today)} findings became overdue"
+
+
+@daily_job("rectification_reminders", order=21)
+def remind(today: date) -> str:
+    """Tell each home once, 3 working days before a deadline, that a finding is still open."""
+    due = Finding.objects.filter(
+        status=FindingStatus.OPEN, deadline__gte=today, deadline__lte=add_working_days(today, REMINDER_WORKING_DAYS)
+    ).select_related("institution")
+    users = {}
+    for user in User.objects.filter(institution__in={f.institution_id for f in due}, is_active=True):
+        users.setdefault(user.institution_id, []).append(user)
+    sent = 0
+    for finding in due:
+        sent += notify(
+            users=users.get(finding.institution_id, []), key=f"rectification-due-{finding.pk}",
+            title=_("Rectification due on %(date)s") % {"date": finding.deadline.isoformat()},
+            body=finding.description[:200], url=reverse("finding-detail", args=[finding.pk]),
+        )
+    return f"{sent} rectification reminders"

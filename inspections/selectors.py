@@ -1,0 +1,96 @@
+"""Reads of inspections, findings and penalties: scoped (accounts.scoping) and optimised.
+
+One rule beyond scoping: an institution does not see an inspection while it is `planned` — a routine
+or special one becomes visible with its notice, a case inspection (never announced) once started."""
+
+from django.db.models import Count, Prefetch, Q
+
+from accounts.choices import Role
+from accounts.scoping import scoped
+from inspections.choices import FindingStatus, InspectionStatus
+from inspections.models import (
+    ChecklistItem,
+    Finding,
+    FindingEvent,
+    Inspection,
+    InspectionEvent,
+    InspectionResult,
+    Penalty,
+    Rectification,
+    Signature,
+)
+
+OPEN_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.SUBMITTED, FindingStatus.OVERDUE)
+DONE_FINDING_STATUSES = (FindingStatus.CLOSED, FindingStatus.ESCALATED)
+
+
+def visible_inspections(user, queryset):
+    queryset = scoped(user, queryset)
+    if getattr(user, "role", None) == Role.INSTITUTION:
+        queryset = queryset.exclude(status=InspectionStatus.PLANNED)
+    return queryset
+
+
+def visible_findings(user, queryset):
+    """Findings follow their inspection: an institution sees none of an inspection it may not see."""
+    queryset = scoped(user, queryset)
+    if getattr(user, "role", None) == Role.INSTITUTION:
+        queryset = queryset.exclude(inspection__status=InspectionStatus.PLANNED)
+    return queryset
+
+
+def inspections_for(user):
+    """Lists: the home, its region, the checklist and the team, with finding counts, in a fixed number of queries."""
+    return visible_inspections(
+        user,
+        Inspection.objects.select_related("institution", "institution__region", "checklist").annotate(
+            findings_total=Count("findings", distinct=True),
+            findings_open=Count("findings", filter=Q(findings__status__in=OPEN_FINDING_STATUSES), distinct=True),
+            major_hazards=Count("findings", filter=Q(findings__is_major_hazard=True), distinct=True),
+        ),
+    ).prefetch_related("inspectors")
+
+
+def inspection_detail_for(user, pk: int) -> Inspection | None:
+    """Everything the detail page, the API and the PDFs show, without a query per item."""
+    return (
+        inspections_for(user)
+        .prefetch_related(
+            Prefetch("results", queryset=InspectionResult.objects.select_related("item", "answered_by")),
+            Prefetch("findings", queryset=Finding.objects.select_related("item").order_by("id")),
+            Prefetch("signatures", queryset=Signature.objects.select_related("user")),
+            Prefetch("events", queryset=InspectionEvent.objects.select_related("actor").order_by("at", "id")),
+            "photos",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def checklist_items_of(inspection: Inspection):
+    """The inspection's list (一表通查): its checklist's items of the departments taking part."""
+    return ChecklistItem.objects.filter(template_id=inspection.checklist_id, department__in=inspection.departments)
+
+
+def findings_for(user):
+    return visible_findings(
+        user, Finding.objects.select_related("institution", "institution__region", "inspection", "item")
+    )
+
+
+def finding_detail_for(user, pk: int) -> Finding | None:
+    return (
+        findings_for(user)
+        .prefetch_related(
+            Prefetch("rectifications", queryset=Rectification.objects.select_related("submitted_by", "decided_by")
+                     .prefetch_related("files")),
+            Prefetch("events", queryset=FindingEvent.objects.select_related("actor").order_by("at", "id")),
+            "escalations", "photos",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def penalties_for(user):
+    return scoped(user, Penalty.objects.select_related("institution", "institution__region", "finding"))
