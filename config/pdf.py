@@ -40,7 +40,10 @@ def register_font() -> str:
 
 
 def _link_callback(uri: str, rel: str) -> str:
-    """Map /static/… URLs in templates to files; nothing is fetched over the network."""
+    """Map /static/… URLs in templates to files; nothing is fetched over the network. Inline
+    data: URIs (drawn signatures) carry their own bytes and pass unchanged."""
+    if uri.startswith("data:"):
+        return uri
     if uri.startswith(settings.STATIC_URL):
         found = finders.find(uri.removeprefix(settings.STATIC_URL))
         if found:
