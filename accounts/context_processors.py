@@ -14,6 +14,13 @@ MENU = [
     (_("Policies"), "policy-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION, Role.INSURER}),
     (_("Coverage"), "coverage", {Role.ADMIN, Role.REGULATOR}),
     (_("Rating schemes"), "scheme-list", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
+    (_("Inspections"), "inspection-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR, Role.INSTITUTION}),
+    (_("Findings"), "finding-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR, Role.INSTITUTION}),
+    (_("Inspection overview"), "inspection-overview", {Role.ADMIN, Role.REGULATOR}),
+    (_("Due for inspection"), "due-inspections", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
+    (_("Random draws"), "draw-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
+    (_("Checklists"), "checklist-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
+    (_("Penalties"), "penalty-list", {Role.ADMIN, Role.REGULATOR}),
     (_("Import"), "institution-import", {Role.ADMIN, Role.REGULATOR}),
     (_("API docs"), "api-docs", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
 ]

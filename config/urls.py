@@ -5,11 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 api_v1 = [
     path("", include("institutions.api.urls")),
     path("", include("insurance.api.urls")),
+    path("", include("inspections.api.urls")),
 ]
 
 urlpatterns = [
     path("", include("institutions.urls")),
     path("", include("insurance.urls")),
+    path("", include("inspections.urls")),
+    path("", include("inspections.checklist_urls")),
+    path("", include("inspections.draw_urls")),
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,5 +13,7 @@ class InspectionsConfig(AppConfig):
 
         for model in (models.ChecklistTemplate, models.ChecklistItem, models.Inspection, models.InspectionResult,
                       models.InspectionPhoto, models.Signature, models.Finding, models.Rectification,
-                      models.RectificationFile, models.Escalation, models.Penalty, models.RandomDraw):
+                      models.RectificationFile, models.Escalation, models.Penalty):
             auditlog.register(model)
+        # A draw's pools and parameters are its own record of itself; the log keeps the rest.
+        auditlog.register(models.RandomDraw, exclude_fields=["parameters", "institution_pool", "inspector_pool"])

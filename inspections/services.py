@@ -62,13 +62,13 @@ from inspections.models import (
     RectificationFile,
     Signature,
 )
+from inspections.checklist_selectors import current_template
 from inspections.selectors import DONE_FINDING_STATUSES, checklist_items_of, visible_findings, visible_inspections
 from institutions.models import Institution
 
 PHOTO_MAX_BYTES = 20 * 1024 * 1024  # a phone's full-size picture; stored re-encoded at ≤ 1600 px
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 SIGNATURE_MAX_BYTES = 512 * 1024
-DEFAULT_CHECKLIST_CODE = "joint-safety"
 BLACKLIST_MAJOR_FIRE_HAZARD = 4  # 民发〔2019〕103号: a major fire hazard not rectified by its deadline
 BLACKLIST_OTHER = 9
 
@@ -108,6 +108,16 @@ def _required(value: str, field: str, message: str) -> str:
     return value.strip()
 
 
+def _institution_in_scope(actor, institution_id) -> Institution:
+    """The institution a new record names; one outside the caller's scope is bad input, in the same
+    words as a missing one (as when registering practitioners or claims)."""
+    institution = scoped(actor, Institution.objects.filter(pk=institution_id)).first()
+    if institution is None:
+        raise ValidationFailed(_("No such institution in your scope."),
+                               fields={"institution": [_("No such institution in your scope.")]})
+    return institution
+
+
 def _institution_users(institution_id: int):
     return User.objects.filter(institution_id=institution_id, is_active=True)
 
@@ -116,28 +126,22 @@ def _institution_users(institution_id: int):
 # Planning
 
 
-def default_checklist() -> ChecklistTemplate | None:
-    published = ChecklistTemplate.objects.filter(status=TemplateStatus.PUBLISHED, region__isnull=True)
-    return published.filter(code=DEFAULT_CHECKLIST_CODE).order_by("-version").first() or published.order_by(
-        "-published_at"
-    ).first()
-
-
-def _checklist(actor, checklist_id: int | None) -> ChecklistTemplate:
+def _checklist(actor, checklist_id: int | None, institution: Institution) -> ChecklistTemplate:
+    """The chosen list, or the one that applies where the home is (its region's own, else the
+    nearest above, else the national one)."""
     if checklist_id is None:
-        template = default_checklist()
+        template = current_template(institution.region_id)
         if template is None:
             raise ValidationFailed(_("Choose a checklist."), fields={"checklist": [_("This field is required.")]})
         return template
     template = ChecklistTemplate.objects.filter(pk=checklist_id, status=TemplateStatus.PUBLISHED).first()
     # National templates serve everyone; a local one serves its region and the regions below it.
     usable = template is not None and (
-        template.region_id is None or actor.role == Role.ADMIN
-        or (actor.region_id or "").startswith(region_prefix(template.region_id))
+        template.region_id is None or institution.region_id.startswith(region_prefix(template.region_id))
     )
     if not usable:
-        raise ValidationFailed(_("Choose a published checklist of your region."),
-                               fields={"checklist": [_("Not a published checklist you may use.")]})
+        raise ValidationFailed(_("Choose a published checklist that applies to this institution's region."),
+                               fields={"checklist": [_("Not a published checklist for this region.")]})
     return template
 
 
@@ -185,9 +189,7 @@ def plan_inspection(*, actor, plan: Plan, today: date | None = None, draw=None) 
     """A planned inspection. Routine and special ones must leave room for the notice."""
     if actor.role not in PLANNERS:
         raise NotAllowed(_("Regulators and inspectors plan inspections."))
-    institution = scoped(actor, Institution.objects.filter(pk=plan.institution_id)).first()
-    if institution is None:
-        raise NotFound()
+    institution = _institution_in_scope(actor, plan.institution_id)
     if plan.type not in InspectionType.values:
         raise ValidationFailed(_("Unknown inspection type."), fields={"type": [_("Choose routine, special or case.")]})
     today = today or timezone.localdate()
@@ -208,7 +210,7 @@ def plan_inspection(*, actor, plan: Plan, today: date | None = None, draw=None) 
     team = _team(institution, plan.inspector_ids, departments)
     inspection = Inspection.objects.create(
         institution=institution, type=plan.type, departments=departments, scheduled_for=plan.scheduled_for,
-        checklist=_checklist(actor, plan.checklist_id), reason=reason, draw=draw, created_by=_actor_or_none(actor),
+        checklist=_checklist(actor, plan.checklist_id, institution), reason=reason, draw=draw, created_by=_actor_or_none(actor),
     )
     inspection.number = f"JC{plan.scheduled_for.year}-{inspection.pk:06d}"
     inspection.save(update_fields=["number"])
@@ -302,6 +304,8 @@ def _on_site(actor, inspection_id: int) -> Inspection:
         raise NotAllowed(_("Only the assigned inspectors record this inspection."))
     if inspection.status != InspectionStatus.IN_PROGRESS:
         raise Conflict(_("Results are recorded while the inspection is in progress."), code="not_in_progress")
+    # Answers, photos, findings and signatures change what the inspection shows: `updated_since` polls see it.
+    Inspection.objects.filter(pk=inspection.pk).update(updated_at=timezone.now())
     return inspection
 
 
@@ -506,6 +510,7 @@ def _finish_finding(finding: Finding, action: str, target: str, actor, note: str
     finding.status = target
     finding.version += 1
     finding.save()
+    Inspection.objects.filter(pk=finding.inspection_id).update(updated_at=timezone.now())  # it lists its findings
     _record_finding_event(finding, action, previous, actor, note)
     return finding
 
@@ -581,6 +586,7 @@ def mark_overdue(*, today: date) -> int:
         Finding.objects.filter(pk__in=due).update(
             status=FindingStatus.OVERDUE, overdue_since=today, version=F("version") + 1, updated_at=timezone.now()
         )
+        Inspection.objects.filter(findings__pk__in=due).update(updated_at=timezone.now())
         FindingEvent.objects.bulk_create([
             FindingEvent(finding_id=pk, action="overdue", from_status=FindingStatus.OPEN, to_status=FindingStatus.OVERDUE)
             for pk in due
@@ -641,8 +647,7 @@ def _penalty(actor, institution_id: int, data: PenaltyData, finding: Finding | N
 @transaction.atomic
 def record_penalty(*, actor, institution_id: int, data: PenaltyData, document=None) -> Penalty:
     """A penalty decided outside an escalation (e.g. after a complaint)."""
-    if not scoped(actor, Institution.objects.filter(pk=institution_id)).exists():
-        raise NotFound()
+    _institution_in_scope(actor, institution_id)
     return _penalty(actor, institution_id, data, document=document)
 
 

@@ -130,8 +130,9 @@ def test_min_inspectors_is_configurable(iw, settings):
 
 
 def test_planning_is_scoped(iw):
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationFailed) as error:
         plan(iw, institution_id=iw.far_home.pk)
+    assert "institution" in error.value.fields
     with pytest.raises(NotAllowed):
         plan(iw, actor=iw.institution)
 
@@ -469,7 +470,7 @@ def test_record_penalty_validates_kind_and_amount(iw):
                                 document_number="z")
     with pytest.raises(ValidationFailed):
         services.record_penalty(actor=iw.regulator, institution_id=iw.home.pk, data=data)
-    with pytest.raises(NotFound):
+    with pytest.raises(ValidationFailed):
         services.record_penalty(actor=iw.far_regulator, institution_id=iw.home.pk,
                                 data=services.PenaltyData(**{**data.__dict__, "amount": None}))
     penalty = services.record_penalty(actor=iw.regulator, institution_id=iw.home.pk,

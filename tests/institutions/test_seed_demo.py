@@ -20,10 +20,13 @@ from institutions import demo
 from institutions.choices import EquipmentKind, FilingStatus, InstitutionType, PractitionerRole
 from institutions.models import Institution, Person, Practitioner, SpecialEquipment
 from institutions.selectors import institutions_for
+from inspections.models import Finding, Inspection
+from inspections.selectors import checklist_items_of
 from insurance.models import Insurer, Policy, RatingScheme
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-SEEDED_MODELS = [Institution, Person, Practitioner, SpecialEquipment, Insurer, User, RatingScheme, Policy]
+SEEDED_MODELS = [Institution, Person, Practitioner, SpecialEquipment, Insurer, User, RatingScheme, Policy, Inspection,
+                 Finding]
 
 
 @pytest.fixture(scope="module")
@@ -238,3 +241,21 @@ def test_policies_make_coverage_worth_looking_at(seeded_db):
     coverage = coverage_for(regulator, regulator.region)
     assert 0 < coverage.total.insured_institutions < coverage.total.institutions
     assert sum(coverage.expiring.values()) > 0 and coverage.premium_total > 0
+
+
+def test_inspections_in_every_state_for_the_demo_inspectors_and_homes(seeded_db):
+    assert set(Inspection.objects.values_list("status", flat=True)) == {
+        "planned", "notified", "in_progress", "completed", "closed"}
+    for inspection in Inspection.objects.filter(status__in=["completed", "closed"]).prefetch_related("results"):
+        assert len(inspection.results.all()) == checklist_items_of(inspection).count()
+        assert inspection.signatures.filter(kind="representative").count() == 1
+        assert inspection.signatures.filter(kind="inspector").count() >= 2
+    for username in ("ak_inspector", "gz_inspector"):
+        mine = Inspection.objects.filter(inspectors__username=username)
+        assert mine.filter(status="in_progress").exists(), username
+    assert {"open", "overdue", "submitted", "closed"} <= set(Finding.objects.values_list("status", flat=True))
+    for username in ("gz_home", "ak_home"):
+        home = User.objects.get(username=username).institution
+        assert Finding.objects.filter(institution=home).exclude(status="closed").exists(), username
+    for finding in Finding.objects.all():
+        finding.full_clean()
