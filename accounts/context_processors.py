@@ -5,34 +5,40 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 
-# (label, url name, roles that see it; None = every signed-in user)
+R, RI, INS = Role.REGULATOR, Role.INSPECTOR, Role.INSTITUTION
+EVERYONE = None
+
+# Menu groups: (group label or None for a top-level link, [(label, url name, roles that see it)]).
+# A group a user sees only one entry of shows as a plain link.
 MENU = [
-    (_("Home"), "home", None),
-    (_("Institutions"), "institution-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
-    (_("My institution"), "my-institution", {Role.INSTITUTION}),
-    (_("Practitioners"), "practitioner-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION}),
-    (_("Policies"), "policy-list", {Role.ADMIN, Role.REGULATOR, Role.INSTITUTION, Role.INSURER}),
-    (_("Coverage"), "coverage", {Role.ADMIN, Role.REGULATOR}),
-    (_("Rating schemes"), "scheme-list", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
-    (_("Inspections"), "inspection-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR, Role.INSTITUTION}),
-    (_("Findings"), "finding-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR, Role.INSTITUTION}),
-    (_("Inspection overview"), "inspection-overview", {Role.ADMIN, Role.REGULATOR}),
-    (_("Due for inspection"), "due-inspections", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
-    (_("Random draws"), "draw-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
-    (_("Checklists"), "checklist-list", {Role.ADMIN, Role.REGULATOR, Role.INSPECTOR}),
-    (_("Penalties"), "penalty-list", {Role.ADMIN, Role.REGULATOR}),
-    (_("Import"), "institution-import", {Role.ADMIN, Role.REGULATOR}),
-    (_("API docs"), "api-docs", {Role.ADMIN, Role.REGULATOR, Role.INSURER}),
+    (None, [(_("Home"), "home", EVERYONE)]),
+    (_("Registry"), [
+        (_("Institutions"), "institution-list", {Role.ADMIN, R, RI}),
+        (_("My institution"), "my-institution", {INS}),
+        (_("Practitioners"), "practitioner-list", {Role.ADMIN, R, INS}),
+        (_("Import"), "institution-import", {Role.ADMIN, R}),
+    ]),
+    (_("Insurance"), [
+        (_("Policies"), "policy-list", {Role.ADMIN, R, INS, Role.INSURER}),
+        (_("Coverage"), "coverage", {Role.ADMIN, R}),
+        (_("Rating schemes"), "scheme-list", {Role.ADMIN, R, Role.INSURER}),
+    ]),
+    (_("Inspections"), [
+        (_("Inspections"), "inspection-list", {Role.ADMIN, R, RI, INS}),
+        (_("Findings"), "finding-list", {Role.ADMIN, R, RI, INS}),
+        (_("Inspection overview"), "inspection-overview", {Role.ADMIN, R}),
+        (_("Due for inspection"), "due-inspections", {Role.ADMIN, R, RI}),
+        (_("Random draws"), "draw-list", {Role.ADMIN, R, RI}),
+        (_("Checklists"), "checklist-list", {Role.ADMIN, R, RI}),
+        (_("Penalties"), "penalty-list", {Role.ADMIN, R}),
+    ]),
+    (None, [(_("API docs"), "api-docs", {Role.ADMIN, R, Role.INSURER})]),
 ]
 
 
-def navigation(request):
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    unread = user.notifications.filter(read_at__isnull=True).count()
+def _visible(user, entries) -> list[dict]:
     items = []
-    for label, name, roles in MENU:
+    for label, name, roles in entries:
         if roles is not None and user.role not in roles:
             continue
         try:
@@ -40,8 +46,28 @@ def navigation(request):
         except NoReverseMatch:
             continue
         items.append({"label": label, "url": url, "active": False})
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_groups": []}
+    unread = user.notifications.filter(read_at__isnull=True).count()
+    groups = []
+    for label, entries in MENU:
+        items = _visible(user, entries)
+        if not items:
+            continue
+        if label is None or len(items) == 1:
+            groups.extend({"label": item["label"], "items": [item]} for item in items)
+        else:
+            groups.append({"label": label, "items": items})
+    items = [item for group in groups for item in group["items"]]
     # Highlight only the deepest entry containing this page (/institutions/import/ is Import, not Institutions).
     matches = [item for item in items if request.path == item["url"] or (item["url"] != "/" and request.path.startswith(item["url"]))]
     if matches:
         max(matches, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items, "unread_notifications": unread}
+    for group in groups:
+        group["active"] = any(item["active"] for item in group["items"])
+    return {"nav_groups": groups, "unread_notifications": unread}

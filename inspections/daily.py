@@ -9,7 +9,7 @@ from accounts.services import notify
 from accounts.workdays import add_working_days
 from inspections.choices import FindingStatus
 from inspections.models import Finding
-from inspections.services import mark_overdue
+from inspections.services import mark_overdue, refresh_hazard_counts
 
 REMINDER_WORKING_DAYS = 3
 
@@ -17,6 +17,11 @@ REMINDER_WORKING_DAYS = 3
 @daily_job("findings_overdue", order=20)
 def overdue(today: date) -> str:
     return f"{mark_overdue(today=today)} findings became overdue"
+
+
+@daily_job("major_hazard_counts", order=22)
+def hazards(today: date) -> str:
+    return f"{refresh_hazard_counts(today=today)} institutions changed their 12-month major-hazard count"
 
 
 @daily_job("rectification_reminders", order=21)

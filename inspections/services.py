@@ -15,12 +15,13 @@ Every transition locks its row; inspections and findings carry a `version` for I
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -404,6 +405,8 @@ def record_finding(*, actor, inspection_id: int, data: FindingData, today: date 
         created_by=_actor_or_none(actor),
     )
     _record_finding_event(finding, "record", "", actor)
+    if finding.is_major_hazard:
+        refresh_hazard_counts(today=today, institution_ids=[inspection.institution_id])
     return finding
 
 
@@ -678,3 +681,26 @@ def escalate_finding(*, actor, finding_id: int, kind: str, note: str, penalty: P
     record.save()
     finding.escalated_at = timezone.now()
     return _finish_finding(finding, "escalate", move.target, actor, note)
+
+
+# ---------------------------------------------------------------------------------------------
+# The inspection record other rooms read (insurance rates it), kept on Institution
+
+
+def refresh_hazard_counts(*, today: date, institution_ids=None) -> int:
+    """Write `major_hazards_12m` on institutions: major-hazard findings of inspections started in
+    the last 12 months, or None for a home not inspected on site in that time.
+
+    Set-based: two UPDATEs whatever the number of institutions, touching only rows that change."""
+    since = timezone.make_aware(datetime.combine(today - timedelta(days=365), time.min))
+    inspected = Inspection.objects.filter(institution=OuterRef("pk"), started_at__gte=since)
+    hazards = Coalesce(Subquery(
+        Finding.objects.filter(institution=OuterRef("pk"), is_major_hazard=True, inspection__started_at__gte=since)
+        .order_by().values("institution").annotate(n=Count("id")).values("n")[:1]
+    ), 0)
+    homes = Institution.objects.all() if institution_ids is None else Institution.objects.filter(pk__in=institution_ids)
+    changed = homes.filter(Exists(inspected)).annotate(fresh=hazards).exclude(major_hazards_12m=F("fresh")).update(
+        major_hazards_12m=hazards
+    )
+    changed += homes.filter(~Exists(inspected)).exclude(major_hazards_12m=None).update(major_hazards_12m=None)
+    return changed

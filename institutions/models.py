@@ -106,6 +106,9 @@ class Institution(models.Model):
     # Written by insurance/: a liability policy is in force today, and until when.
     insured = models.BooleanField(_("insured"), default=False)
     insured_until = models.DateField(_("insured until"), null=True, blank=True)
+    # Written by inspections/: major accident hazards found on site in the last 12 months (None: not
+    # inspected in that time). Insurance rates the inspection record from it.
+    major_hazards_12m = models.PositiveIntegerField(_("major hazards (12 months)"), null=True, blank=True)
 
     is_active = models.BooleanField(_("active"), default=True)
     deactivated_on = models.DateField(_("deactivated on"), null=True, blank=True)

@@ -56,3 +56,13 @@ def pick_region(driver, *names: str):
 
 def row_names(driver) -> list[str]:
     return [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#institutions td.name a")]
+
+
+def menu_link(driver, href: str):
+    """The main menu's link to `href`, opening its group's dropdown first when it sits in one."""
+    link = driver.find_element(By.CSS_SELECTOR, f'#main-nav a[href="{href}"]')
+    if not link.is_displayed():
+        toggle = link.find_element(By.XPATH, "ancestor::li[contains(@class, 'dropdown')]/button")
+        toggle.click()
+        WebDriverWait(driver, 5).until(EC.visibility_of(link))
+    return link

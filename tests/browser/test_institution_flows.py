@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from accounts.choices import Role
 from institutions.models import Institution
-from tests.browser.helpers import click_through, open_page, pick_region, row_names, sign_in, wait_for
+from tests.browser.helpers import menu_link, click_through, open_page, pick_region, row_names, sign_in, wait_for
 from tests.factories import InstitutionFactory, make_user, make_uscc, region
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -21,8 +21,7 @@ def test_regulator_filters_registers_with_a_corrected_uscc_and_sees_the_history(
     sign_in(driver, live_server, regulator.username)
 
     # Filter the list with the cascading region picker (广州's districts, loaded from the API).
-    nav = driver.find_element(By.CSS_SELECTOR, 'a.nav-link[href="/institutions/"]')
-    click_through(driver, nav, "#filters")
+    click_through(driver, menu_link(driver, "/institutions/"), "#filters")
     assert sorted(row_names(driver)) == ["天河康乐养老院", "越秀福寿养老院"]
     pick_region(driver, "天河区")
     click_through(driver, driver.find_element(By.ID, "apply-filters"), "#result-count")
@@ -66,7 +65,7 @@ def test_institution_user_sees_only_its_own_institution(driver, live_server):
     user = make_user(Role.INSTITUTION, institution=own)
     sign_in(driver, live_server, user.username)
 
-    click_through(driver, driver.find_element(By.CSS_SELECTOR, 'a.nav-link[href="/my-institution/"]'), "#institution-name")
+    click_through(driver, menu_link(driver, "/my-institution/"), "#institution-name")
     assert driver.find_element(By.ID, "institution-name").text == "天河康乐养老院"
     assert driver.find_elements(By.ID, "edit")  # it keeps its own contact data
     assert not driver.find_elements(By.ID, "tab-history")
@@ -86,10 +85,11 @@ def test_phone_layout_collapses_the_menu_and_scrolls_only_the_table(phone_driver
     open_page(driver, f"{live_server.url}/institutions/", "#institutions")
 
     assert driver.execute_script("return window.innerWidth") == 390
-    menu_link = driver.find_element(By.CSS_SELECTOR, 'a.nav-link[href="/institutions/"]')
-    assert not menu_link.is_displayed()
+    registry = driver.find_element(By.CSS_SELECTOR, '#main-nav [data-menu]')
+    assert not registry.is_displayed()
     driver.find_element(By.CSS_SELECTOR, ".navbar-toggler").click()
-    WebDriverWait(driver, 5).until(EC.visibility_of(menu_link))
+    WebDriverWait(driver, 5).until(EC.visibility_of(registry))
+    assert menu_link(driver, "/institutions/").is_displayed()
 
     # The page itself does not scroll sideways; the wide table does, inside its own box.
     assert driver.execute_script("return document.documentElement.scrollWidth") <= 390

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from accounts.choices import Role
 from insurance.models import Policy
-from tests.browser.helpers import click_through, open_page, sign_in, wait_for
+from tests.browser.helpers import menu_link, click_through, open_page, sign_in, wait_for
 from tests.factories import InstitutionFactory, InsurerFactory, make_scheme, make_user, pdf_bytes, region, term_covering
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -100,7 +100,7 @@ def test_draft_declare_upload_activate_verify_and_coverage(driver, live_server, 
     policy.refresh_from_db()
     assert policy.verified_by == p.regulator
 
-    click_through(driver, driver.find_element(By.CSS_SELECTOR, 'a.nav-link[href="/coverage/"]'), "#cards")
+    click_through(driver, menu_link(driver, "/coverage/"), "#cards")
     stat = lambda name: driver.find_element(By.CSS_SELECTOR, f'[data-stat="{name}"]').text  # noqa: E731
     assert (stat("insured_institutions"), stat("institutions"), stat("institution_rate")) == ("1", "1", "100.0%")
     assert (stat("insured_beds"), stat("beds")) == ("100", "120")

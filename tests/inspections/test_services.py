@@ -499,3 +499,22 @@ def test_run_daily_marks_overdue_and_reminds_once(iw):
     call_command("run_daily", "--today", (finding.deadline + timedelta(days=1)).isoformat(), stdout=io.StringIO())
     finding.refresh_from_db()
     assert finding.status == "overdue"
+
+
+def test_major_hazard_count_of_the_last_twelve_months_is_kept_on_the_institution(iw):
+    from inspections.models import Inspection
+    from institutions.models import Institution
+
+    assert services.refresh_hazard_counts(today=TODAY) == 0  # nobody inspected: stays None
+    inspection = started(iw)
+    services.record_finding(actor=iw.inspector, inspection_id=inspection.pk, today=TODAY,
+                            data=services.FindingData(description="安全出口锁闭", severity=4, scope="isolated",
+                                                      item_id=iw.checklist.items.get(code="FS-1").pk))
+    services.record_finding(actor=iw.inspector, inspection_id=inspection.pk, today=TODAY,
+                            data=services.FindingData(description="标识缺失", severity=1, scope="isolated"))
+    assert Institution.objects.get(pk=iw.home.pk).major_hazards_12m == 1
+    assert Institution.objects.get(pk=iw.other_home.pk).major_hazards_12m is None
+    assert services.refresh_hazard_counts(today=TODAY) == 0  # already current: nothing rewritten
+    Inspection.objects.filter(pk=inspection.pk).update(started_at=inspection.started_at - timedelta(days=400))
+    assert services.refresh_hazard_counts(today=TODAY) == 1
+    assert Institution.objects.get(pk=iw.home.pk).major_hazards_12m is None

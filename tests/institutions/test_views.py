@@ -126,7 +126,7 @@ def test_navigation_follows_the_role(web, world):
     assert 'href="/institutions/import/"' not in page
     page = text(as_user(web, world.gz_regulator).get("/institutions/import/"))
     # Only the deepest matching entry is highlighted.
-    assert re.findall(r'nav-link active"[^>]*href="([^"]+)"', page) == ["/institutions/import/"]
+    assert re.findall(r'(?:nav-link|dropdown-item) active"[^>]*href="([^"]+)"', page) == ["/institutions/import/"]
 
 
 def test_error_page_links_home(web, world):

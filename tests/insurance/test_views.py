@@ -93,7 +93,7 @@ def test_page_url_names(name, kwargs, path):
 )
 def test_menu_follows_the_role(web, ins, who, entries):
     page = text(as_user(web, getattr(ins, who)).get("/"))
-    shown = set(re.findall(r'class="nav-link[^"]*"[^>]*href="(/policies/|/coverage/|/rating-schemes/)"', page))
+    shown = set(re.findall(r'class="(?:nav-link|dropdown-item)[^"]*"[^>]*href="(/policies/|/coverage/|/rating-schemes/)"', page))
     assert shown == entries
 
 
