@@ -23,6 +23,12 @@ MENU = [
         (_("Coverage"), "coverage", {Role.ADMIN, R}),
         (_("Rating schemes"), "scheme-list", {Role.ADMIN, R, Role.INSURER}),
     ]),
+    (_("Claims"), [
+        (_("Claims"), "claim-list", {Role.ADMIN, R, INS, Role.INSURER}),
+        (_("Incidents"), "incident-list", {Role.ADMIN, R, RI, INS, Role.INSURER}),
+        (_("Claims disputes"), "claim-disputes", {Role.ADMIN, R}),
+        (_("Claims statistics"), "claim-statistics", {Role.ADMIN, R, Role.INSURER}),
+    ]),
     (_("Inspections"), [
         (_("Inspections"), "inspection-list", {Role.ADMIN, R, RI, INS}),
         (_("Findings"), "finding-list", {Role.ADMIN, R, RI, INS}),

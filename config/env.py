@@ -24,3 +24,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json(name: str, default):
+    """A JSON value (e.g. a dict of overrides); an invalid one stops start-up with its name."""
+    import json
+
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} is not valid JSON: {exc}") from None

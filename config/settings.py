@@ -13,7 +13,7 @@ import dj_database_url
 from django.contrib.messages import constants as messages
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_json, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -198,6 +198,11 @@ REST_FRAMEWORK = {
 # Requests per minute; read at call time so an operator (or a test) can change them.
 API_RATE_USER = env_str("API_RATE_USER", "1200/min")
 API_RATE_ANON = env_str("API_RATE_ANON", "60/min")
+
+# Inspection rules a province may set differently (inspections/rules.py and draws.py hold the
+# defaults): e.g. {"min_inspectors": 2, "notice_working_days": 3, "deadline_working_days": {"4": 5},
+# "draw_rates_by_grade": {"A": "0.05"}}.
+INSPECTIONS = env_json("CAREGUARD_INSPECTIONS", {})
 LOGIN_RATE_IP = env_str("LOGIN_RATE_IP", "20/m")
 LOGIN_RATE_USERNAME = env_str("LOGIN_RATE_USERNAME", "10/m")
 

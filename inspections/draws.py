@@ -220,11 +220,8 @@ def draw(
 
 def default_rates_by_grade() -> dict[str, Decimal]:
     """The per-class sampling rates: DRAW_DEFAULTS, overridden by settings.INSPECTIONS["draw_rates_by_grade"]."""
-    try:
-        overrides = rules.setting("draw_rates_by_grade")
-    except KeyError:
-        overrides = {}
-    return {key: Decimal(str(value)) for key, value in {**DRAW_DEFAULTS["rates_by_grade"], **overrides}.items()}
+    rates = rules.setting("draw_rates_by_grade", {"draw_rates_by_grade": DRAW_DEFAULTS["rates_by_grade"]})
+    return {key: Decimal(str(value)) for key, value in rates.items()}
 
 
 def min_team() -> int:

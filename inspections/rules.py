@@ -24,8 +24,14 @@ DEFAULTS = {
 SCOPE_ORDER = [FindingScope.ISOLATED, FindingScope.PATTERN, FindingScope.WIDESPREAD]
 
 
-def setting(key: str):
-    return {**DEFAULTS, **getattr(settings, "INSPECTIONS", {})}[key]
+def setting(key: str, defaults: dict = DEFAULTS):
+    """A rule's value: the configured one (settings.INSPECTIONS), else the default. A table
+    (dict) is merged key by key, so overriding one severity keeps the others; JSON keys are strings."""
+    configured = getattr(settings, "INSPECTIONS", {}).get(key)
+    default = defaults.get(key)
+    if isinstance(default, dict) and isinstance(configured, dict):
+        return {**{str(k): v for k, v in default.items()}, **{str(k): v for k, v in configured.items()}}
+    return default if configured is None else configured
 
 
 def grade_for(severity: int, scope: str) -> str:
@@ -52,7 +58,7 @@ def latest_deadline(issued_on: date) -> date:
 
 def default_deadline(issued_on: date, severity: int) -> date:
     days = setting("deadline_working_days")
-    working_days = days.get(severity, days.get(str(severity)))
+    working_days = int(days.get(severity, days.get(str(severity))))
     return min(add_working_days(issued_on, working_days), latest_deadline(issued_on))
 
 

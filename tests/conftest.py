@@ -16,6 +16,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_outside_the_checkout(tmp_path_factory):
+    """Uploads and generated files of any test land in a temporary folder, never in ./media."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Production hashing is slow on purpose; tests create many users."""
@@ -66,3 +75,12 @@ def world(db):
     w.ak_institution = make_user(Role.INSTITUTION, institution=w.ak_home)
     w.insurer = make_user(Role.INSURER)
     return w
+
+
+@pytest.fixture
+def web(client):
+    """A browser session in English, so assertions on text do not depend on the Chinese catalogue."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

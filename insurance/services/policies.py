@@ -12,12 +12,12 @@ Who may do what (shared/domain.md §3, issue "Liability insurance"):
 import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,10 +125,39 @@ def scheme_for(institution: Institution, on: date) -> RatingScheme | None:
     return None
 
 
+LOSS_RATIO_YEARS = 3
+
+
+def loss_ratio(institution: Institution, *, today: date | None = None) -> Decimal | None:
+    """Paid claims ÷ premium of the home's policies (active or expired) that started in the last
+    three years, to four places; None without premium in that window (no history). Two
+    aggregate queries, whatever the number of policies and claims."""
+    from insurance.models import Claim
+
+    today = today or timezone.localdate()
+    try:
+        since = today.replace(year=today.year - LOSS_RATIO_YEARS)
+    except ValueError:  # 29 February
+        since = today.replace(year=today.year - LOSS_RATIO_YEARS, day=28)
+    policies = Policy.objects.filter(
+        institution=institution, status__in=(PolicyStatus.ACTIVE, PolicyStatus.EXPIRED),
+        start_date__gt=since, start_date__lte=today,
+    )
+    premium = policies.aggregate(total=Sum("premium"))["total"]
+    if not premium:
+        return None
+    paid = Claim.objects.filter(policy__in=policies.values("pk")).aggregate(total=Sum("paid_amount"))["total"]
+    return ((paid or Decimal("0")) / premium).quantize(rating.FACTOR_PLACES, ROUND_HALF_UP)
+
+
 def rating_inputs(institution: Institution) -> rating.RatingInputs:
-    """What is known about the home for rating. Inspection and claims history join as those
-    rooms arrive; until then their factors take the scheme's "none" value."""
-    return rating.RatingInputs(level=institution.level, credit_grade=institution.credit_grade)
+    """What is known about the home for rating: level, credit grade, major hazards found on site in
+    the last 12 months (kept on the institution by inspections) and its loss ratio over the last
+    three policy years."""
+    return rating.RatingInputs(
+        level=institution.level, credit_grade=institution.credit_grade,
+        major_hazards_last_year=institution.major_hazards_12m, loss_ratio=loss_ratio(institution),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

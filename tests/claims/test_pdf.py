@@ -51,3 +51,15 @@ def test_summary_shows_disputes_and_mediation(cw):
     text = text_of(client_for(cw.gz_institution).get(f"/api/v1/claims/{claim.pk}/summary.pdf").content)
     for phrase in ["理赔纠纷调解", "核定金额过低", "调解后核赔", "双方同意按2800元赔付", "纠纷调解"]:
         assert phrase in text, phrase
+
+
+def test_each_line_of_the_incident_description_stays_a_line(cw):
+    """xhtml2pdf drops <br> under CJK wrapping, which ran lines together; each line is its own block."""
+    from pypdf import PdfReader
+
+    event = incident(cw.gz_institution, description="老人午餐时噎食\n护理员立即施救")
+    claim = claim_services.create_claim(actor=cw.gz_institution, policy_id=cw.gz_policy.pk, incident_id=event.pk,
+                                        section="general", claimed_amount=D("3000.00"))
+    pdf = client_for(cw.gz_regulator).get(f"/api/v1/claims/{claim.pk}/summary.pdf").content
+    lines = [line.replace(" ", "") for page in PdfReader(io.BytesIO(pdf)).pages for line in page.extract_text().splitlines()]
+    assert any(line.endswith("老人午餐时噎食") for line in lines) and "护理员立即施救" in lines

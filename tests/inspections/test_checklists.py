@@ -5,7 +5,6 @@ version, and the pages and API that show them."""
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,6 +23,7 @@ from inspections.choices import ClauseSource, TemplateStatus
 from inspections.models import ChecklistItem, ChecklistTemplate
 from tests.conftest import client_for
 from tests.factories import make_user
+from tests.pages import as_user
 
 pytestmark = pytest.mark.django_db
 NINE_PROTECTIONS = ["噎食", "食品药品误食", "压疮", "烫伤", "坠床", "跌倒", "走失", "他伤和自伤", "文娱活动意外"]
@@ -352,18 +352,6 @@ def test_current_template_is_the_nearest_published_local_version(people, shipped
 
 
 # --- pages ---------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def web(client):
-    """A browser session in English, so assertions on labels do not depend on the catalogue."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def page_text(response) -> str:

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import openpyxl
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -25,6 +24,7 @@ from inspections.choices import FindingStatus, InspectionStatus, InspectionType,
 from inspections.models import ChecklistItem, ChecklistTemplate, Finding, Inspection, InspectionResult, Penalty
 from inspections.selectors import checklist_items_of
 from tests.factories import InstitutionFactory, make_user, region
+from tests.pages import as_user, errors_for, text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,26 +32,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def web(client):
-    """A browser session in English, so assertions on text do not depend on the Chinese catalogue."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def errors_for(response, name: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(rf'data-error-for="{name}">([^<]+)<', text(response))]
 
 
 def image_bytes(fmt="PNG", size=(40, 30)) -> bytes:

@@ -518,3 +518,11 @@ def test_major_hazard_count_of_the_last_twelve_months_is_kept_on_the_institution
     Inspection.objects.filter(pk=inspection.pk).update(started_at=inspection.started_at - timedelta(days=400))
     assert services.refresh_hazard_counts(today=TODAY) == 1
     assert Institution.objects.get(pk=iw.home.pk).major_hazards_12m is None
+
+
+def test_configured_rules_override_one_entry_and_keep_the_rest(iw, settings):
+    from inspections import rules
+
+    settings.INSPECTIONS = {"deadline_working_days": {"4": 2}}  # as read from CAREGUARD_INSPECTIONS JSON
+    assert rules.default_deadline(TODAY, 4) == add_working_days(TODAY, 2)
+    assert rules.default_deadline(TODAY, 3) == add_working_days(TODAY, 15)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,24 +14,9 @@ from institutions.forms import InstitutionForm
 from institutions.models import Institution, Practitioner
 from tests.factories import InstitutionFactory, PractitionerFactory, make_id_number, make_uscc, region
 from tests.fixtures.spreadsheets import csv_bytes, good_row, table, upload
+from tests.pages import as_user, text
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def web(client):
-    """A browser session in English, so assertions on text do not depend on the Chinese catalogue."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 def row_names(response) -> list[str]:

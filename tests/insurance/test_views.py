@@ -2,7 +2,6 @@
 services (refusals shown where the person can fix them)."""
 
 import csv
-import html
 import io
 import re
 from datetime import timedelta
@@ -23,6 +22,7 @@ from insurance.models import Policy, RatingScheme
 from tests.factories import InstitutionFactory, make_scheme, make_user, pdf_bytes, region, term_covering
 from tests.insurance.test_coverage import covered  # noqa: F401  (the hand-computed coverage fixture)
 from tests.insurance.test_policies import bind, draft
+from tests.pages import as_user, errors_for, text
 
 pytestmark = pytest.mark.django_db
 
@@ -30,26 +30,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _uploads_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def web(client):
-    """A browser session in English, so assertions on text do not depend on the Chinese catalogue."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def errors_for(response, name: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(rf'data-error-for="{name}">([^<]+)<', text(response))]
 
 
 def policy_form(ins, step="quote", **overrides) -> dict:
