@@ -24,8 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.choices import Role
-from config.errors import Conflict, NotAllowed, PreconditionFailed
-from config.states import find_transition
+from config.errors import PreconditionFailed
 from institutions.choices import RegionLevel
 from institutions.forms import FIXABLE_ERRORS, style_filter_form
 from institutions.importing import CONTENT_TYPES, csv_bytes
@@ -478,23 +477,6 @@ def _may_ever(user, claim, action: str) -> bool:
     return any(t.action == action and user.role in t.roles for t in claim_services.TRANSITIONS)
 
 
-def claim_actions(user, claim) -> set[str]:
-    """What `user` may do to `claim` (one it can see) now, so the page offers only working
-    forms: the transition table of the services, and who may add documents."""
-    allowed = set()
-    for action in ACTIONS:
-        if action == "upload":
-            if claim.status not in (ClaimStatus.WITHDRAWN, ClaimStatus.CLOSED) and claim_services._may_upload(user, claim):
-                allowed.add(action)
-            continue
-        try:
-            find_transition(claim_services.TRANSITIONS, action=action, state=claim.status, role=user.role)
-        except (Conflict, NotAllowed):
-            continue
-        allowed.add(action)
-    return allowed
-
-
 def _register(user, claim, data):
     return claim_services.register_claim(actor=user, claim_id=claim.pk, note=data["note"], reference=data["reference"],
                                          expected_version=data["version"])
@@ -634,7 +616,7 @@ DANGER = {"reject", "withdraw"}
 
 def _render_claim(request, claim, *, bound=None, stale=False):
     user = request.user
-    actions = claim_actions(user, claim)
+    actions = claim_services.allowed_actions(user, claim) & set(ACTIONS)
     open_form = bound[0] if bound else ""
     action_forms = []
     for action in ACTIONS:
@@ -689,7 +671,7 @@ def claim_action(request, pk, action):
         return redirect("claim-detail", pk=claim.pk)
     if not _may_ever(user, claim, action):
         raise PermissionDenied
-    if action not in claim_actions(user, claim):
+    if action not in claim_services.allowed_actions(user, claim) & set(ACTIONS):
         messages.error(request, _("This is no longer possible: the claim is now “%(status)s”.") % {
             "status": claim.get_status_display()})
         return redirect("claim-detail", pk=claim.pk)

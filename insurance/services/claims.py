@@ -487,6 +487,15 @@ def _may_upload(actor, claim: Claim) -> bool:
     )
 
 
+def allowed_actions(actor, claim: Claim) -> set[str]:
+    """What `actor` may do to `claim` (one it can see) now — transitions from the table, and
+    "upload" — so pages offer only working forms."""
+    allowed = {t.action for t in TRANSITIONS if claim.status in t.sources and actor.role in t.roles}
+    if claim.status not in (ClaimStatus.WITHDRAWN, ClaimStatus.CLOSED) and _may_upload(actor, claim):
+        allowed.add("upload")
+    return allowed
+
+
 def _attach(actor, claim: Claim, uploaded, kind: str) -> ClaimDocument:
     if kind not in DocumentKind.values:
         raise ValidationFailed(_("Unknown document kind."), fields={"kind": [_("Unknown value.")]})
