@@ -38,6 +38,14 @@ MENU = [
         (_("Checklists"), "checklist-list", {Role.ADMIN, R, RI}),
         (_("Penalties"), "penalty-list", {Role.ADMIN, R}),
     ]),
+    (_("Credit"), [
+        (_("Supervision dashboard"), "dashboard", {Role.ADMIN, R}),
+        (_("Credit scores"), "credit-score-list", {Role.ADMIN, R, RI}),
+        (_("My credit"), "my-credit", {INS}),
+        (_("Blacklist cases"), "blacklist-list", {Role.ADMIN, R, INS}),
+        (_("Complaints"), "complaint-list", {Role.ADMIN, R, INS}),
+        (_("Scoring rule sets"), "ruleset-list", {Role.ADMIN, R}),
+    ]),
     (None, [(_("API docs"), "api-docs", {Role.ADMIN, R, Role.INSURER})]),
 ]
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "institutions",
     "insurance",
     "inspections",
+    "credit",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +204,13 @@ API_RATE_ANON = env_str("API_RATE_ANON", "60/min")
 # defaults): e.g. {"min_inspectors": 2, "notice_working_days": 3, "deadline_working_days": {"4": 5},
 # "draw_rates_by_grade": {"A": "0.05"}}.
 INSPECTIONS = env_json("CAREGUARD_INSPECTIONS", {})
+# Blacklist procedure (credit/blacklist.py defaults): {"objection_working_days": 10, "listing_years": 3,
+# "early_removal_years": 2}.
+CREDIT = env_json("CAREGUARD_CREDIT", {})
+# The public complaint form: per client address, per hour and per day; the fastest a person fills it.
+COMPLAINT_RATE_IP = env_str("COMPLAINT_RATE_IP", "5/h")
+COMPLAINTS_PER_ADDRESS_PER_DAY = env_int("COMPLAINTS_PER_ADDRESS_PER_DAY", 5)
+COMPLAINT_MIN_SECONDS = env_int("COMPLAINT_MIN_SECONDS", 3)
 LOGIN_RATE_IP = env_str("LOGIN_RATE_IP", "20/m")
 LOGIN_RATE_USERNAME = env_str("LOGIN_RATE_USERNAME", "10/m")
 
@@ -236,6 +244,13 @@ SPECTACULAR_SETTINGS = {
         "EscalationKindEnum": "inspections.choices.EscalationKind",
         "PenaltyKindEnum": "inspections.choices.PenaltyKind",
         "ClauseSourceEnum": "inspections.choices.ClauseSource",
+        "InstitutionTypeEnum": "institutions.choices.InstitutionType",
+        "CreditGradeEnum": "institutions.choices.CreditGrade",
+        "ComplaintStatusEnum": "credit.choices.ComplaintStatus",
+        "ComplaintCategoryEnum": "credit.choices.ComplaintCategory",
+        "BlacklistCaseStatusEnum": "credit.choices.CaseStatus",
+        "CriterionEnum": "credit.choices.Criterion",
+        "SubjectTypeEnum": "credit.choices.SubjectType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

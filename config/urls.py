@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("institutions.api.urls")),
     path("", include("insurance.api.urls")),
     path("", include("inspections.api.urls")),
+    *[path("", include(f"credit.api.{part}_urls")) for part in ("score", "blacklist", "public", "dashboard")],
 ]
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("inspections.checklist_urls")),
     path("", include("inspections.draw_urls")),
+    *[path("", include(f"credit.{part}_urls")) for part in ("score", "blacklist", "public", "dashboard")],
     path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -20,13 +20,14 @@ from institutions import demo
 from institutions.choices import EquipmentKind, FilingStatus, InstitutionType, PractitionerRole
 from institutions.models import Institution, Person, Practitioner, SpecialEquipment
 from institutions.selectors import institutions_for
+from credit.models import BlacklistCase, Complaint, CreditScore
 from inspections.models import Finding, Inspection
 from inspections.selectors import checklist_items_of
 from insurance.models import Insurer, Policy, RatingScheme
 
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SEEDED_MODELS = [Institution, Person, Practitioner, SpecialEquipment, Insurer, User, RatingScheme, Policy, Inspection,
-                 Finding]
+                 Finding, CreditScore, BlacklistCase, Complaint]
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +260,12 @@ def test_inspections_in_every_state_for_the_demo_inspectors_and_homes(seeded_db)
         assert Finding.objects.filter(institution=home).exclude(status="closed").exists(), username
     for finding in Finding.objects.all():
         finding.full_clean()
+
+
+def test_credit_scores_blacklist_and_complaints_for_the_dashboard(seeded_db):
+    assert CreditScore.objects.filter(is_latest=True).count() == Institution.objects.filter(is_active=True).count()
+    assert not Institution.objects.filter(is_active=True, credit_grade="").exists()
+    listed = BlacklistCase.objects.get(status="listed")
+    assert listed.institution.is_blacklisted and listed.expected_exit_date > listed.listed_at
+    assert BlacklistCase.objects.filter(status="notified").exists()
+    assert set(Complaint.objects.values_list("status", flat=True)) == {"received", "substantiated", "unsubstantiated"}

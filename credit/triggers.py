@@ -1,0 +1,89 @@
+"""Facts of the other rooms that open a `proposed` blacklist case for a person to decide (nothing is
+listed automatically; domain.md §5):
+
+- (a) an inspection finding escalated as a blacklist referral (inspections.Escalation, kind
+  `blacklist_referral`): the criterion the inspector gave (4 for a major fire hazard overdue), else 9;
+- (b) an incident where the home bears main or direct responsibility (insurance.Incident): criterion 5.
+- (c) penalties for subsidy fraud or obstruction (criteria 6, 7) are NOT a trigger: inspections.Penalty
+  has no reason code to tell them from other penalties; a regulator proposes such a case by hand.
+
+Set-based and idempotent: one query per trigger finds the facts without a case (BlacklistCase is
+unique on source + source_id + subject_type), one insert creates the cases, one update numbers
+them and one insert writes their events.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, LPad
+from django.utils import timezone
+
+from credit.blacklist import legal_basis_for
+from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
+from credit.models import BlacklistCase, BlacklistEvent
+from inspections.choices import EscalationKind
+from inspections.models import Escalation
+from insurance.models import Incident
+from insurance.models.claims import Responsibility
+
+
+def _without_case(queryset, source: str):
+    taken = BlacklistCase.objects.filter(source=source, subject_type=SubjectType.INSTITUTION, source_id__isnull=False)
+    return queryset.exclude(pk__in=taken.values("source_id"))
+
+
+def _case(source: str, source_id: int, institution_id: int, criterion: int, evidence: str) -> BlacklistCase:
+    return BlacklistCase(
+        subject_type=SubjectType.INSTITUTION, institution_id=institution_id, criterion=criterion,
+        evidence=evidence.strip(), legal_basis=legal_basis_for(criterion), source=source, source_id=source_id,
+    )
+
+
+def referral_cases() -> list[BlacklistCase]:
+    referrals = _without_case(Escalation.objects.filter(kind=EscalationKind.BLACKLIST_REFERRAL), CaseSource.INSPECTION)
+    cases = []
+    for e in referrals.select_related("finding__inspection").order_by("pk"):
+        f = e.finding
+        criterion = e.blacklist_criterion if e.blacklist_criterion in Criterion.values else Criterion.OTHER
+        facts = [
+            f"检查 {f.inspection.number or f.inspection_id}，问题等级 {f.grade}"
+            + ("，重大事故隐患" if f.is_major_hazard else "") + f"，整改期限 {f.deadline:%Y年%-m月%-d日}：",
+            f.description, f"移送意见：{e.note}" if e.note else "",
+        ]
+        cases.append(_case(CaseSource.INSPECTION, e.pk, f.institution_id, criterion, "\n".join(filter(None, facts))))
+    return cases
+
+
+def incident_cases() -> list[BlacklistCase]:
+    incidents = _without_case(
+        Incident.objects.filter(responsibility__in=[Responsibility.MAIN, Responsibility.DIRECT]), CaseSource.INCIDENT
+    )
+    cases = []
+    for i in incidents.order_by("pk"):
+        share = "主要责任" if i.responsibility == Responsibility.MAIN else "直接责任"
+        when = timezone.localtime(i.occurred_at)
+        facts = [f"{when:%Y年%-m月%-d日}发生安全事故（{i.place}），机构负有{share}：", i.description,
+                 f"责任认定：{i.responsibility_note}" if i.responsibility_note else ""]
+        cases.append(_case(CaseSource.INCIDENT, i.pk, i.institution_id, Criterion.ACCIDENT, "\n".join(filter(None, facts))))
+    return cases
+
+
+@transaction.atomic
+def open_triggered_cases(*, today: date) -> int:
+    """Propose a case for every trigger fact that has none yet; returns how many were opened."""
+    new = referral_cases() + incident_cases()
+    if not new:
+        return 0
+    BlacklistCase.objects.bulk_create(new, ignore_conflicts=True)
+    fresh = BlacklistCase.objects.filter(number__isnull=True, source__in=[CaseSource.INSPECTION, CaseSource.INCIDENT])
+    ids = list(fresh.values_list("pk", flat=True))
+    BlacklistCase.objects.filter(pk__in=ids).update(
+        number=Concat(Value(f"SX{today.year}-"), LPad(Cast("pk", CharField()), 6, Value("0")), output_field=CharField())
+    )
+    BlacklistEvent.objects.bulk_create(
+        BlacklistEvent(case_id=pk, action="propose", from_status="", to_status=CaseStatus.PROPOSED,
+                       note="系统根据触发事实自动提出，待人工决定")
+        for pk in ids
+    )
+    return len(ids)
