@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -47,19 +47,19 @@ DEFAULT_CUTOFFS = {"A": "90", "B": "75", "C": "60"}
 
 # English msgids, stored in snapshots as they are and translated when shown (label()).
 RULE_LABELS = {
-    "filing_missing": N_("Not filed though taking residents"),
-    "filing_late": N_("Filed late"),
-    "findings": N_("Inspection findings by grade"),
-    "overdue_rectifications": N_("Overdue rectifications"),
-    "major_hazards": N_("Open major accident hazards"),
-    "penalties": N_("Administrative penalties"),
-    "incidents": N_("Accidents with main or direct responsibility"),
-    "uninsured_days": N_("Days without liability insurance"),
-    "complaints": N_("Substantiated complaints"),
-    "practitioner_dishonesty": N_("Practitioners' serious dishonesty"),
-    "level_rating": N_("Level rating"),
-    "clean_inspections": N_("Inspections without findings"),
-    "continuous_insurance": N_("Continuous liability insurance"),
+    "filing_missing": gettext_noop("Not filed though taking residents"),
+    "filing_late": gettext_noop("Filed late"),
+    "findings": gettext_noop("Inspection findings by grade"),
+    "overdue_rectifications": gettext_noop("Overdue rectifications"),
+    "major_hazards": gettext_noop("Open major accident hazards"),
+    "penalties": gettext_noop("Administrative penalties"),
+    "incidents": gettext_noop("Accidents with main or direct responsibility"),
+    "uninsured_days": gettext_noop("Days without liability insurance"),
+    "complaints": gettext_noop("Substantiated complaints"),
+    "practitioner_dishonesty": gettext_noop("Practitioners' serious dishonesty"),
+    "level_rating": gettext_noop("Level rating"),
+    "clean_inspections": gettext_noop("Inspections without findings"),
+    "continuous_insurance": gettext_noop("Continuous liability insurance"),
 }
 
 
