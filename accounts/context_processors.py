@@ -44,6 +44,8 @@ MENU = [
         (_("My credit"), "my-credit", {INS}),
         (_("Blacklist cases"), "blacklist-list", {Role.ADMIN, R, INS}),
         (_("Complaints"), "complaint-list", {Role.ADMIN, R, INS}),
+        (_("Key supervision"), "key-supervision", {Role.ADMIN, R, RI}),
+        (_("Dishonesty records"), "dishonesty-list", {Role.ADMIN, R, RI}),
         (_("Scoring rule sets"), "ruleset-list", {Role.ADMIN, R}),
     ]),
     (None, [(_("API docs"), "api-docs", {Role.ADMIN, R, Role.INSURER})]),

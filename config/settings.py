@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
         "BlacklistCaseStatusEnum": "credit.choices.CaseStatus",
         "CriterionEnum": "credit.choices.Criterion",
         "SubjectTypeEnum": "credit.choices.SubjectType",
+        "DishonestyKindEnum": "credit.choices.DishonestyKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

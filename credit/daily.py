@@ -33,3 +33,10 @@ def blacklist_flags(today: date) -> str:
     from credit.blacklist import refresh_blacklist_flags
 
     return f"{refresh_blacklist_flags()} institutions changed their blacklist flag"
+
+
+@daily_job("dishonesty_flags", order=63)
+def dishonesty_flags(today: date) -> str:
+    from credit.dishonesty import refresh_flags
+
+    return f"{refresh_flags(today=today)} people changed their dishonesty flag"

@@ -214,6 +214,8 @@ class Person(models.Model):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Written by credit/ (an unexpired DishonestyRecord), so the registry shows it without importing credit.
+    has_dishonesty_record = models.BooleanField(_("serious dishonesty on record"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
