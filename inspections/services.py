@@ -32,7 +32,8 @@ from accounts.scoping import region_in_scope, region_prefix, scoped
 from accounts.services import notify
 from accounts.workdays import add_working_days
 from config import uploads
-from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from config.services import actor_or_none, check_version, required_text
 from config.states import SYSTEM, find_transition, transition
 from inspections import rules
 from inspections.choices import (
@@ -92,21 +93,6 @@ FINDING_TRANSITIONS = [
 ]
 INSPECTION_LABELS = dict(InspectionStatus.choices)
 FINDING_LABELS = dict(FindingStatus.choices)
-
-
-def _actor_or_none(actor):
-    return actor if actor is not None and getattr(actor, "pk", None) else None
-
-
-def _check_version(record, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != record.version:
-        raise PreconditionFailed()
-
-
-def _required(value: str, field: str, message: str) -> str:
-    if not (value or "").strip():
-        raise ValidationFailed(message, fields={field: [_("This field is required.")]})
-    return value.strip()
 
 
 def _institution_in_scope(actor, institution_id) -> Institution:
@@ -195,7 +181,7 @@ def plan_inspection(*, actor, plan: Plan, today: date | None = None, draw=None) 
         raise ValidationFailed(_("Unknown inspection type."), fields={"type": [_("Choose routine, special or case.")]})
     today = today or timezone.localdate()
     if plan.type == InspectionType.CASE:
-        reason = _required(plan.reason, "reason", _("Say why this case inspection is made (complaint, accident…)."))
+        reason = required_text(plan.reason, "reason", _("Say why this case inspection is made (complaint, accident…)."))
         if plan.scheduled_for < today:
             raise ValidationFailed(_("The date is in the past."), fields={"scheduled_for": [_("The date is in the past.")]})
     else:
@@ -211,7 +197,7 @@ def plan_inspection(*, actor, plan: Plan, today: date | None = None, draw=None) 
     team = _team(institution, plan.inspector_ids, departments)
     inspection = Inspection.objects.create(
         institution=institution, type=plan.type, departments=departments, scheduled_for=plan.scheduled_for,
-        checklist=_checklist(actor, plan.checklist_id, institution), reason=reason, draw=draw, created_by=_actor_or_none(actor),
+        checklist=_checklist(actor, plan.checklist_id, institution), reason=reason, draw=draw, created_by=actor_or_none(actor),
     )
     inspection.number = f"JC{plan.scheduled_for.year}-{inspection.pk:06d}"
     inspection.save(update_fields=["number"])
@@ -227,7 +213,7 @@ def plan_inspection(*, actor, plan: Plan, today: date | None = None, draw=None) 
 def _record(inspection: Inspection, action: str, from_status: str, actor, note: str = "") -> None:
     InspectionEvent.objects.create(
         inspection=inspection, action=action, from_status=from_status, to_status=inspection.status,
-        actor=_actor_or_none(actor), note=note,
+        actor=actor_or_none(actor), note=note,
     )
 
 
@@ -246,7 +232,7 @@ def _is_assigned(actor, inspection: Inspection) -> bool:
 
 def _begin(actor, inspection_id: int, action: str, expected_version: int | None):
     inspection = _locked_inspection(actor, inspection_id)
-    _check_version(inspection, expected_version)
+    check_version(inspection, expected_version)
     move = find_transition(
         INSPECTION_TRANSITIONS, action=action, state=inspection.status, role=actor.role, labels=INSPECTION_LABELS
     )
@@ -321,7 +307,7 @@ def record_result(*, actor, inspection_id: int, item_id: int, outcome: str, note
                                fields={"item": [_("Not on this checklist.")]})
     result, _created = InspectionResult.objects.update_or_create(
         inspection=inspection, item_id=item_id,
-        defaults={"outcome": outcome, "note": (note or "").strip(), "answered_by": _actor_or_none(actor)},
+        defaults={"outcome": outcome, "note": (note or "").strip(), "answered_by": actor_or_none(actor)},
     )
     return result
 
@@ -343,7 +329,7 @@ def upload_photo(*, actor, inspection_id: int, uploaded, item_id: int | None = N
     digest = hashlib.sha256(checked.data).hexdigest()
     photo = InspectionPhoto(
         inspection=inspection, result=result, finding=finding, original_name=checked.original_name,
-        size=len(checked.data), sha256=digest, caption=(caption or "").strip()[:200], uploaded_by=_actor_or_none(actor),
+        size=len(checked.data), sha256=digest, caption=(caption or "").strip()[:200], uploaded_by=actor_or_none(actor),
     )
     photo.file.save(f"{digest[:16]}.jpg", ContentFile(checked.data), save=False)
     photo.save()
@@ -378,7 +364,7 @@ def record_finding(*, actor, inspection_id: int, data: FindingData, today: date 
     """A finding, graded on the CMS grid. From an item: the item is recorded as failed if not yet."""
     inspection = _on_site(actor, inspection_id)
     today = today or timezone.localdate()
-    description = _required(data.description, "description", _("Describe what was found."))
+    description = required_text(data.description, "description", _("Describe what was found."))
     if data.severity not in (1, 2, 3, 4):
         raise ValidationFailed(_("Severity is 1 to 4."), fields={"severity": [_("Choose 1 to 4.")]})
     if data.scope not in FindingScope.values:
@@ -395,14 +381,14 @@ def record_finding(*, actor, inspection_id: int, data: FindingData, today: date 
                                    fields={"item": [_("Not failed.")]}, code="item_not_failed")
         if result is None:
             InspectionResult.objects.create(inspection=inspection, item=item, outcome=ResultOutcome.FAIL,
-                                            answered_by=_actor_or_none(actor))
+                                            answered_by=actor_or_none(actor))
     major = item.is_major_hazard if data.is_major_hazard is None and item else bool(data.is_major_hazard)
     finding = Finding.objects.create(
         inspection=inspection, institution_id=inspection.institution_id, item=item, description=description,
         legal_basis=(data.legal_basis or "").strip()[:300] or (item.clause if item else ""),
         is_major_hazard=major, severity=data.severity, scope_of_harm=data.scope,
         grade=rules.grade_for(data.severity, data.scope), deadline=_deadline(data.deadline, data.severity, today),
-        created_by=_actor_or_none(actor),
+        created_by=actor_or_none(actor),
     )
     _record_finding_event(finding, "record", "", actor)
     if finding.is_major_hazard:
@@ -423,7 +409,7 @@ def sign_inspection(*, actor, inspection_id: int, kind: str, name: str = "", ima
     elif kind == SignerKind.REPRESENTATIVE:
         if inspection.signatures.filter(kind=kind).exists():
             raise Conflict(_("The institution's representative has already signed."), code="already_signed")
-        signature = Signature(inspection=inspection, kind=kind, name=_required(name, "name", _("Give the representative's name."))[:50])
+        signature = Signature(inspection=inspection, kind=kind, name=required_text(name, "name", _("Give the representative's name."))[:50])
     else:
         raise ValidationFailed(_("Unknown signer."), fields={"kind": [_("Choose inspector or representative.")]})
     if image is not None:
@@ -490,7 +476,7 @@ def close_inspection(*, actor, inspection_id: int, note: str = "", expected_vers
 def _record_finding_event(finding: Finding, action: str, from_status: str, actor, note: str = "") -> None:
     FindingEvent.objects.create(
         finding=finding, action=action, from_status=from_status, to_status=finding.status,
-        actor=_actor_or_none(actor), note=note,
+        actor=actor_or_none(actor), note=note,
     )
 
 
@@ -500,7 +486,7 @@ def _begin_finding(actor, finding_id: int, action: str, expected_version: int | 
     ).filter(pk=finding_id).first()
     if finding is None:
         raise NotFound()
-    _check_version(finding, expected_version)
+    check_version(finding, expected_version)
     if finding.inspection.status in (InspectionStatus.PLANNED, InspectionStatus.NOTIFIED, InspectionStatus.IN_PROGRESS):
         raise Conflict(_("Findings are answered once the inspection is completed."), code="inspection_not_completed")
     move = find_transition(FINDING_TRANSITIONS, action=action, state=finding.status, role=actor.role,
@@ -523,13 +509,13 @@ def submit_rectification(*, actor, finding_id: int, plan: str, evidence_note: st
                          expected_version: int | None = None) -> Finding:
     """The institution's plan and evidence (photos or PDFs, checked by content)."""
     finding, move = _begin_finding(actor, finding_id, "submit-rectification", expected_version)
-    plan = _required(plan, "plan", _("Describe the rectification plan."))
+    plan = required_text(plan, "plan", _("Describe the rectification plan."))
     if not files:
         raise ValidationFailed(_("Attach at least one photo or document as evidence."),
                                fields={"files": [_("This field is required.")]}, code="evidence_required")
     checked = [uploads.read_attachment(f, max_bytes=EVIDENCE_MAX_BYTES) for f in files]
     rectification = Rectification.objects.create(
-        finding=finding, plan=plan, evidence_note=(evidence_note or "").strip(), submitted_by=_actor_or_none(actor)
+        finding=finding, plan=plan, evidence_note=(evidence_note or "").strip(), submitted_by=actor_or_none(actor)
     )
     for one in checked:
         digest = hashlib.sha256(one.data).hexdigest()
@@ -559,14 +545,14 @@ def verify_rectification(*, actor, finding_id: int, accepted: bool, note: str = 
         target = move.target
         finding.closed_at = timezone.now()
     else:
-        note = _required(note, "note", _("Say what is still wrong."))
+        note = required_text(note, "note", _("Say what is still wrong."))
         target = FindingStatus.OVERDUE if finding.deadline < today else FindingStatus.OPEN
         if target == FindingStatus.OVERDUE:
             finding.overdue_since = finding.overdue_since or today
     if rectification is not None:
         rectification.decision = RectificationDecision.ACCEPTED if accepted else RectificationDecision.REJECTED
         rectification.decision_note = (note or "").strip()
-        rectification.decided_by = _actor_or_none(actor)
+        rectification.decided_by = actor_or_none(actor)
         rectification.decided_at = timezone.now()
         rectification.save()
     _finish_finding(finding, "verify", target, actor, note)
@@ -633,11 +619,11 @@ def _penalty(actor, institution_id: int, data: PenaltyData, finding: Finding | N
         raise ValidationFailed(_("The decision date is in the future."), fields={"decided_on": [_("In the future.")]})
     penalty = Penalty(
         institution_id=institution_id, finding=finding, kind=data.kind, amount=amount,
-        reason=_required(data.reason, "reason", _("State the facts and reason.")),
-        legal_basis=_required(data.legal_basis, "legal_basis", _("State the legal basis."))[:300],
+        reason=required_text(data.reason, "reason", _("State the facts and reason.")),
+        legal_basis=required_text(data.legal_basis, "legal_basis", _("State the legal basis."))[:300],
         decided_on=data.decided_on,
-        document_number=_required(data.document_number, "document_number", _("Give the decision's document number."))[:60],
-        decided_by=_actor_or_none(actor),
+        document_number=required_text(data.document_number, "document_number", _("Give the decision's document number."))[:60],
+        decided_by=actor_or_none(actor),
     )
     if document is not None:
         pdf, _pages = uploads.read_pdf(document, max_bytes=EVIDENCE_MAX_BYTES)
@@ -661,10 +647,10 @@ def escalate_finding(*, actor, finding_id: int, kind: str, note: str, penalty: P
     """Escalation records what follows: a penalty, a suspension order, or a blacklist referral (for
     credit to open a case; nothing is listed automatically)."""
     finding, move = _begin_finding(actor, finding_id, "escalate", expected_version)
-    note = _required(note, "note", _("Say why this finding is escalated."))
+    note = required_text(note, "note", _("Say why this finding is escalated."))
     if kind not in EscalationKind.values:
         raise ValidationFailed(_("Unknown escalation."), fields={"kind": [_("Choose penalty, suspension or blacklist referral.")]})
-    record = Escalation(finding=finding, kind=kind, note=note, actor=_actor_or_none(actor))
+    record = Escalation(finding=finding, kind=kind, note=note, actor=actor_or_none(actor))
     if kind in (EscalationKind.PENALTY, EscalationKind.SUSPENSION):
         if penalty is None:
             raise ValidationFailed(_("Give the penalty decision."), fields={"penalty": [_("This field is required.")]})

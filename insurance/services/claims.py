@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from accounts.choices import Role
 from accounts.scoping import scoped
 from config import uploads
-from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from config.services import check_version, required_text
 from config.states import find_transition, transition
 from config.uploads import CheckedFile
 from institutions.models import Institution
@@ -205,11 +206,6 @@ def _locked_incident(actor, incident_id) -> Incident:
     return incident
 
 
-def _check_version(record, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != record.version:
-        raise PreconditionFailed()
-
-
 def _own_institution(actor, institution_id: int) -> bool:
     return actor.role == Role.ADMIN or (actor.role == Role.INSTITUTION and actor.institution_id == institution_id)
 
@@ -221,7 +217,7 @@ def update_incident(
     """The institution completes or corrects its report. When, what and who are fixed once a
     claim (even a withdrawn one: its lines name the persons) refers to the incident."""
     incident = _locked_incident(actor, incident_id)
-    _check_version(incident, expected_version)
+    check_version(incident, expected_version)
     if not _own_institution(actor, incident.institution_id):
         raise NotAllowed(_("Only the institution corrects its incident report."))
     claimed = incident.claims.exists()
@@ -249,7 +245,7 @@ def determine_responsibility(
     """A regulator of the region records the institution's responsibility once determined
     (责任认定). credit/ reads it: main or direct responsibility may open a blacklist case."""
     incident = _locked_incident(actor, incident_id)
-    _check_version(incident, expected_version)
+    check_version(incident, expected_version)
     if actor.role not in (Role.REGULATOR, Role.ADMIN):
         raise NotAllowed(_("Regulators record the institution's responsibility."))
     if responsibility not in Responsibility.values:
@@ -508,7 +504,7 @@ def _attach(actor, claim: Claim, uploaded, kind: str) -> ClaimDocument:
 def upload_claim_document(*, actor, claim_id: int, uploaded, kind: str, expected_version: int | None = None) -> ClaimDocument:
     """The institution (or the insurer, e.g. a survey report) adds a document while the claim is live."""
     claim = _locked_claim(actor, claim_id)
-    _check_version(claim, expected_version)
+    check_version(claim, expected_version)
     if not _may_upload(actor, claim):
         raise NotAllowed(_("The institution and its insurer add documents to a claim."))
     if claim.status in (ClaimStatus.WITHDRAWN, ClaimStatus.CLOSED):
@@ -544,7 +540,7 @@ def _record(claim: Claim, action: str, from_status: str, actor, note: str = "", 
 def _begin(actor, claim_id: int, action: str, expected_version: int | None):
     """Lock the claim, check the version, then the transition table (409 state / 403 role)."""
     claim = _locked_claim(actor, claim_id)
-    _check_version(claim, expected_version)
+    check_version(claim, expected_version)
     move = find_transition(TRANSITIONS, action=action, state=claim.status, role=actor.role, labels=STATUS_LABELS)
     return claim, move
 
@@ -557,12 +553,6 @@ def _finish(claim: Claim, action: str, target: str, actor, note: str = "", data:
     claim.save()
     _record(claim, action, previous, actor, note, data)
     return claim
-
-
-def _required_note(note: str, message: str) -> str:
-    if not (note or "").strip():
-        raise ValidationFailed(message, fields={"note": [_("This field is required.")]})
-    return note.strip()
 
 
 @transaction.atomic
@@ -584,7 +574,7 @@ def register_claim(*, actor, claim_id: int, note: str = "", reference: str = "",
 @transaction.atomic
 def request_documents(*, actor, claim_id: int, note: str, expected_version: int | None = None) -> Claim:
     claim, move = _begin(actor, claim_id, "request-documents", expected_version)
-    note = _required_note(note, _("Say which documents are needed."))
+    note = required_text(note, "note", _("Say which documents are needed."))
     claim.documents_requested_at = timezone.now()
     return _finish(claim, "request-documents", move.target, actor, note)
 
@@ -765,7 +755,7 @@ def withdraw_claim(*, actor, claim_id: int, note: str = "", expected_version: in
 def dispute_claim(*, actor, claim_id: int, note: str, expected_version: int | None = None) -> Claim:
     """The institution disputes an approval or a rejection; a regulator will mediate."""
     claim, move = _begin(actor, claim_id, "dispute", expected_version)
-    note = _required_note(note, _("State the grounds of the dispute."))
+    note = required_text(note, "note", _("State the grounds of the dispute."))
     Dispute.objects.create(
         claim=claim, from_status=claim.status, grounds=note, raised_by=actor, approved_before=claim.approved_amount
     )
@@ -785,7 +775,7 @@ def resolve_dispute(
         raise ValidationFailed(_("The outcome is approved or closed."), fields={"outcome": [_("Unknown outcome.")]})
     move = find_transition([t for t in TRANSITIONS if t.target == outcome], action="resolve", state=claim.status,
                            role=actor.role, labels=STATUS_LABELS)
-    note = _required_note(note, _("Record the mediation."))
+    note = required_text(note, "note", _("Record the mediation."))
     dispute = claim.disputes.filter(resolved_at__isnull=True).order_by("-raised_at", "-id").first()
     if outcome == DisputeOutcome.APPROVED:
         amount = approved_amount if approved_amount is not None else claim.approved_amount
@@ -814,7 +804,7 @@ def resolve_dispute(
 def reopen_claim(*, actor, claim_id: int, note: str, expected_version: int | None = None) -> Claim:
     """重开赔案: back to registered; what was paid stays paid, a new approval adds to it."""
     claim, move = _begin(actor, claim_id, "reopen", expected_version)
-    note = _required_note(note, _("Say why the claim is reopened."))
+    note = required_text(note, "note", _("Say why the claim is reopened."))
     claim.reopen_count += 1
     claim.rejection_reason = ""
     return _finish(claim, "reopen", move.target, actor, note)

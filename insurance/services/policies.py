@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scoping import region_in_scope, scoped
-from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from config.services import check_version
 from config.states import SYSTEM, find_transition, transition
 from config.uploads import read_pdf
 from institutions.choices import RegionLevel
@@ -348,11 +349,6 @@ def _locked_policy(actor, policy_id) -> Policy:
     return policy
 
 
-def _check_version(policy: Policy, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != policy.version:
-        raise PreconditionFailed()
-
-
 # Who may do what to a policy they can see: one predicate per rule, used by the services below
 # and by `allowed_actions`, which tells the pages which buttons to offer.
 
@@ -413,7 +409,7 @@ def allowed_actions(actor, policy: Policy) -> set[str]:
 @transaction.atomic
 def update_draft(*, actor, policy_id: int, terms: PolicyTerms, expected_version: int | None = None) -> Policy:
     policy = _locked_policy(actor, policy_id)
-    _check_version(policy, expected_version)
+    check_version(policy, expected_version)
     if policy.status != PolicyStatus.DRAFT:
         raise Conflict(_("Only a draft can be changed; this policy is %(status)s.") % {"status": policy.get_status_display()})
     if not _may_edit_draft(actor, policy):
@@ -469,7 +465,7 @@ def activate_policy(*, actor, policy_id: int, number: str = "", expected_version
     """The insurer binds the policy. Refused while another active policy of the same
     institution covers a common section on a common day."""
     policy = _locked_policy(actor, policy_id)
-    _check_version(policy, expected_version)
+    check_version(policy, expected_version)
     move = find_transition(TRANSITIONS, action="activate", state=policy.status, role=actor.role, labels=STATUS_LABELS)
     if actor.role == Role.INSURER and not _is_insurer_of(actor, policy):
         raise NotAllowed(_("Only the lead insurer binds its policy."))
@@ -506,7 +502,7 @@ def activate_policy(*, actor, policy_id: int, number: str = "", expected_version
 @transaction.atomic
 def cancel_policy(*, actor, policy_id: int, reason: str, expected_version: int | None = None) -> Policy:
     policy = _locked_policy(actor, policy_id)
-    _check_version(policy, expected_version)
+    check_version(policy, expected_version)
     move = find_transition(TRANSITIONS, action="cancel", state=policy.status, role=actor.role, labels=STATUS_LABELS)
     if not reason.strip():
         raise ValidationFailed(_("Give the reason."), fields={"reason": [_("This field is required.")]})
@@ -588,7 +584,7 @@ def upload_document(*, actor, policy_id: int, uploaded) -> PolicyDocument:
 def verify_policy(*, actor, policy_id: int, expected_version: int | None = None) -> Policy:
     """A regulator of the region or the policy's insurer confirms the document matches the record."""
     policy = _locked_policy(actor, policy_id)
-    _check_version(policy, expected_version)
+    check_version(policy, expected_version)
     if not _may_verify(actor, policy):
         raise NotAllowed(_("Regulators and the insurer verify policy documents."))
     if not policy.documents.exists():
