@@ -13,7 +13,7 @@ Numbers of days and years: settings.CREDIT overrides any key of DEFAULTS.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -29,7 +29,8 @@ from accounts.scoping import region_in_scope, scoped
 from accounts.services import notify
 from accounts.workdays import add_working_days
 from config import uploads
-from config.errors import Conflict, NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from config.services import actor_or_none, check_version, required_text
 from config.states import SYSTEM, find_transition, transition
 from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
 from credit.models import BlacklistCase, BlacklistEvent, BlacklistFile
@@ -144,19 +145,9 @@ def actions_for(user, case: BlacklistCase, today: date | None = None) -> list[st
 # Helpers
 
 
-def _actor(actor):
-    return actor if actor is not None and getattr(actor, "pk", None) else None
-
-
-def _required(value: str, field: str, message: str) -> str:
-    if not (value or "").strip():
-        raise ValidationFailed(message, fields={field: [_("This field is required.")]})
-    return value.strip()
-
-
 def _record(case: BlacklistCase, action: str, from_status: str, actor, note: str = "") -> None:
     BlacklistEvent.objects.create(case=case, action=action, from_status=from_status, to_status=case.status,
-                                  actor=_actor(actor), note=note)
+                                  actor=actor_or_none(actor), note=note)
 
 
 def _attach(case: BlacklistCase, files, purpose: str, actor) -> None:
@@ -169,7 +160,7 @@ def _attach(case: BlacklistCase, files, purpose: str, actor) -> None:
         digest = hashlib.sha256(checked.data).hexdigest()
         record = BlacklistFile(case=case, purpose=purpose, original_name=checked.original_name,
                                content_type=checked.content_type, extension=checked.extension,
-                               size=len(checked.data), sha256=digest, uploaded_by=_actor(actor))
+                               size=len(checked.data), sha256=digest, uploaded_by=actor_or_none(actor))
         record.file.save(f"{digest[:16]}.{checked.extension}", ContentFile(checked.data), save=False)
         record.save()
 
@@ -195,8 +186,7 @@ def _begin(actor, case_id: int, action: str, expected_version: int | None):
     case = visible_cases(actor, BlacklistCase.objects.select_for_update(of=("self",))).filter(pk=case_id).first()
     if case is None:
         raise NotFound()
-    if expected_version is not None and expected_version != case.version:
-        raise PreconditionFailed()
+    check_version(case, expected_version)
     move = find_transition(TRANSITIONS, action=action, state=case.status, role=actor.role, labels=LABELS)
     return case, move
 
@@ -239,7 +229,7 @@ def propose_case(*, actor, proposal: Proposal, today: date | None = None) -> Bla
     institution = _institution_for(actor, proposal.institution_id)
     if proposal.criterion not in Criterion.values:
         raise ValidationFailed(_("Choose a listing criterion."), fields={"criterion": [_("Choose 1 to 10.")]})
-    evidence = _required(proposal.evidence, "evidence", _("State the facts and the evidence."))
+    evidence = required_text(proposal.evidence, "evidence", _("State the facts and the evidence."))
     if proposal.practitioner_id is not None and not Practitioner.objects.filter(
             person_id=proposal.practitioner_id, institution=institution).exists():
         raise ValidationFailed(_("The person does not work at this institution."),
@@ -248,7 +238,7 @@ def propose_case(*, actor, proposal: Proposal, today: date | None = None) -> Bla
         subject_type=SubjectType.PRACTITIONER if proposal.practitioner_id else SubjectType.INSTITUTION,
         institution=institution, practitioner_id=proposal.practitioner_id, criterion=proposal.criterion,
         evidence=evidence, legal_basis=legal_basis_for(proposal.criterion), source=CaseSource.MANUAL,
-        created_by=_actor(actor),
+        created_by=actor_or_none(actor),
     )
     _number(case, today)
     _attach(case, proposal.files, "evidence", actor)
@@ -271,7 +261,8 @@ def notify_case(*, actor, case_id: int, note: str = "", today: date | None = Non
     """告知: the party may state its case and object within `objection_working_days` working days."""
     case, move = _begin(actor, case_id, "notify", expected_version)
     today = today or timezone.localdate()
-    case.notified_at = timezone.now()
+    # Dated on `today` (run as of another day, the notice and its deadline must agree), at the current time.
+    case.notified_at = timezone.make_aware(datetime.combine(today, timezone.localtime().time()))
     case.objection_deadline = add_working_days(today, setting("objection_working_days"))
     _finish(case, "notify", move.target, actor, note)
     notify(
@@ -291,7 +282,7 @@ def object_case(*, actor, case_id: int, statement: str, files=(), today: date | 
     if today > case.objection_deadline:
         raise Conflict(_("The objection period ended on %(date)s.") % {"date": case.objection_deadline.isoformat()},
                        code="objection_period_over")
-    case.objection = _required(statement, "statement", _("State the objection."))
+    case.objection = required_text(statement, "statement", _("State the objection."))
     _attach(case, files, "objection", actor)
     return _finish(case, "object", move.target, actor)
 
@@ -299,7 +290,7 @@ def object_case(*, actor, case_id: int, statement: str, files=(), today: date | 
 @transaction.atomic
 def review_case(*, actor, case_id: int, conclusion: str, expected_version: int | None = None) -> BlacklistCase:
     case, move = _begin(actor, case_id, "review", expected_version)
-    case.review_conclusion = _required(conclusion, "conclusion", _("Give the review conclusion."))
+    case.review_conclusion = required_text(conclusion, "conclusion", _("Give the review conclusion."))
     return _finish(case, "review", move.target, actor)
 
 
@@ -335,7 +326,7 @@ def request_removal(*, actor, case_id: int, grounds: str, files=(), today: date 
     if today < earliest:
         raise Conflict(_("Early removal may be requested from %(date)s.") % {"date": earliest.isoformat()},
                        code="too_early")
-    case.removal_grounds = _required(grounds, "grounds", _("Give the grounds for removal."))
+    case.removal_grounds = required_text(grounds, "grounds", _("Give the grounds for removal."))
     _attach(case, files, "removal", actor)
     return _finish(case, "request-removal", move.target, actor)
 
@@ -344,7 +335,7 @@ def request_removal(*, actor, case_id: int, grounds: str, files=(), today: date 
 def remove_case(*, actor, case_id: int, granted: bool, note: str, today: date | None = None,
                 expected_version: int | None = None) -> BlacklistCase:
     case, move = _begin(actor, case_id, "remove", expected_version)
-    note = _required(note, "note", _("Give the decision on the request."))
+    note = required_text(note, "note", _("Give the decision on the request."))
     if granted:
         case.removed_at = today or timezone.localdate()
         return _finish(case, "remove", move.target, actor, note)
@@ -355,7 +346,7 @@ def remove_case(*, actor, case_id: int, granted: bool, note: str, today: date | 
 def revoke_case(*, actor, case_id: int, reason: str, today: date | None = None,
                 expected_version: int | None = None) -> BlacklistCase:
     case, move = _begin(actor, case_id, "revoke", expected_version)
-    reason = _required(reason, "reason", _("Say why the listing was wrongful."))
+    reason = required_text(reason, "reason", _("Say why the listing was wrongful."))
     case.removed_at = today or timezone.localdate()
     return _finish(case, "revoke", move.target, actor, reason)
 

@@ -132,7 +132,8 @@ def test_objection_window_counts_working_days_across_a_holiday(bw, national_day)
     # 10 working days after Monday 28 September, with 1–7 October off and Saturday 10 October worked:
     # Friday 16 October (not Monday 12 October, as without the holiday).
     assert case.objection_deadline == date(2026, 10, 16)
-    assert case.notified_at is not None and case.status == CaseStatus.NOTIFIED
+    # The notice is dated the day it was given, so the decision PDF's "notified on" precedes the deadline.
+    assert timezone.localdate(case.notified_at) == NOTIFY_DAY and case.status == CaseStatus.NOTIFIED
     sent = Notification.objects.get(user=bw.institution)
     assert case.number in sent.title and "2026-10-16" in sent.title
 
