@@ -6,11 +6,14 @@ xhtml2pdf's default, and bold and italic map to the same face: a bold fallback t
 would print Chinese as empty boxes.
 """
 
+import hashlib
 import io
+from collections.abc import Callable
 from functools import cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.cache import caches
 from django.template.loader import render_to_string
 
 FONT_NAME = "cjk"
@@ -65,3 +68,19 @@ def render_pdf(template: str, context: dict) -> bytes:
         raise PdfRenderError(f"Rendering {template} failed with {result.err} error(s).")
     return out.getvalue()
 
+
+
+def cached_pdf(key: tuple, build: Callable[[], bytes]) -> bytes:
+    """A document rendered once and served from the `documents` cache after that.
+
+    Only for documents whose content is final: `key` must name everything the document shows that
+    can still change (e.g. a record's version and its findings' last change), so a change renders
+    anew. Rendering a long Chinese table takes about a second; reading it back, milliseconds.
+    """
+    name = "pdf:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    store = caches["documents"]
+    content = store.get(name)
+    if content is None:
+        content = build()
+        store.set(name, content)
+    return content

@@ -124,7 +124,14 @@ CACHES = {
     "default": {
         "BACKEND": env_str("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
         "LOCATION": env_str("CACHE_LOCATION", "careguard"),
-    }
+    },
+    # Rendered documents whose content is final (config.pdf.cached_pdf): files shared by every worker.
+    "documents": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("CAREGUARD_DOCUMENT_CACHE", str(BASE_DIR / "var" / "documents")),
+        "TIMEOUT": 90 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
 }
 
 # Language and time: Chinese first, English available; Asia/Shanghai.

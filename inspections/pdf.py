@@ -13,14 +13,14 @@ import io
 import re
 from datetime import date
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Department
 from config.errors import Conflict
-from config.pdf import render_pdf
-from inspections.choices import FindingScope, InspectionType, ResultOutcome, SignerKind
+from config.pdf import cached_pdf, render_pdf
+from inspections.choices import FindingScope, InspectionStatus, InspectionType, ResultOutcome, SignerKind
 from inspections.models import Finding, Inspection, InspectionResult, Signature
 from institutions.choices import InstitutionType, RegionLevel
 
@@ -155,8 +155,26 @@ def _common(inspection: Inspection, labels) -> dict:
     }
 
 
+# Part of the cache key of finished records: raise it when the record's layout changes, so records
+# already rendered are rendered anew.
+RECORD_LAYOUT = 1
+
+
 def inspection_record_pdf(inspection: Inspection) -> bytes:
-    """The signed record: who inspected what, every result by checklist section, findings, sign-off."""
+    """The signed record: who inspected what, every result by checklist section, findings, sign-off.
+
+    A completed or closed inspection's answers and signatures are final, so its record is rendered
+    once and kept (config.pdf.cached_pdf) until the inspection or one of its findings changes.
+    """
+    if inspection.status not in (InspectionStatus.COMPLETED, InspectionStatus.CLOSED):
+        return _render_record(inspection)
+    findings = Finding.objects.filter(inspection=inspection).aggregate(n=Count("id"), last=Max("updated_at"))
+    key = ("inspection-record", RECORD_LAYOUT, inspection.pk, inspection.version, inspection.status,
+           inspection.updated_at.isoformat(), findings["n"], findings["last"] and findings["last"].isoformat())
+    return cached_pdf(key, lambda: _render_record(inspection))
+
+
+def _render_record(inspection: Inspection) -> bytes:
     inspection = _load(inspection, full=True)
     labels = _labels()
 
@@ -203,7 +221,7 @@ def inspection_record_pdf(inspection: Inspection) -> bytes:
                 "image": _signature_image(representative)},
             "reason": lines(inspection.reason),
             "conclusion": lines(inspection.conclusion),
-            "printed_at": timezone.now(),
+            "generated_at": timezone.now(),
         },
     )
 

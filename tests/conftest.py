@@ -19,10 +19,21 @@ def _fresh_cache():
 @pytest.fixture(scope="session", autouse=True)
 def _media_outside_the_checkout(tmp_path_factory):
     """Uploads and generated files of any test land in a temporary folder, never in ./media."""
+    from django.conf import settings
     from django.test import override_settings
 
-    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+    documents = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-documents"}
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+                           CACHES={**settings.CACHES, "documents": documents}):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_documents_from_earlier_tests():
+    """Rendered documents are cached by record id and version, which a rolled-back test may reuse."""
+    from django.core.cache import caches
+
+    caches["documents"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -203,3 +203,26 @@ def test_authority_and_file_names(done):
     done.number = None
     assert document_filename(done, NOTICE) == f"整改通知书-{done.pk}.pdf"
     assert notice_number(done) == f"整改〔2026〕第{done.pk}号"
+
+
+def test_a_finished_record_is_rendered_once_and_anew_when_a_finding_changes(done, django_assert_num_queries):
+    first = inspection_record_pdf(done)
+    with django_assert_num_queries(1):  # the cache key (findings' count and last change); no rendering
+        assert inspection_record_pdf(done) == first
+    finding = done.findings.get(item__code="NP-1")
+    finding.description = "5名新入住老人未做噎食风险评估"
+    finding.save()
+    again = inspection_record_pdf(done)
+    assert "5名新入住老人未做噎食风险评估" in text_of(again)
+    assert "3名新入住老人" not in text_of(again)
+
+
+def test_a_record_in_progress_is_never_served_from_the_cache(iw):
+    inspection = iw.plan(status="in_progress")
+    item = iw.checklist.items.get(code="FS-1")
+    result = InspectionResult.objects.create(inspection=inspection, item=item, outcome=ResultOutcome.FAIL,
+                                             note="楼梯间堆放杂物", answered_by=iw.inspector)
+    assert "楼梯间堆放杂物" in text_of(inspection_record_pdf(inspection))
+    result.note = "楼梯间已清理"
+    result.save()
+    assert "楼梯间已清理" in text_of(inspection_record_pdf(inspection))
