@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from accounts.choices import Role
 from accounts.scoping import region_in_scope, scoped
+from config.audit import log_created
 from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
-from institutions.models import Institution, Person, Practitioner, SpecialEquipment
+from institutions.models import Institution, Person, Practitioner, Region, SpecialEquipment
 
 IDENTITY_FIELDS = frozenset(
     {
@@ -96,15 +97,44 @@ def _locked(actor, model, pk):
     return obj
 
 
-@transaction.atomic
-def create_institution(*, actor, data: dict) -> Institution:
+def _new_institution(actor, data: dict) -> Institution:
     if actor.role not in REGISTRY_KEEPERS:
         raise NotAllowed(_("Only the civil-affairs bureau registers institutions."))
     _reject_unknown(data, INSTITUTION_FIELDS)
     _check_region(actor, data.get("region"))
-    institution = Institution(**data)
+    return Institution(**data)
+
+
+@transaction.atomic
+def create_institution(*, actor, data: dict) -> Institution:
+    institution = _new_institution(actor, data)
     _save(institution, unique_field="uscc", validate_constraints=False)
     return institution
+
+
+def checked_new_institution(*, actor, data: dict) -> Institution:
+    """An institution checked as `create_institution` checks it, not saved: one row of a bulk import.
+
+    Two checks are left to `create_institutions`, which sees the whole file: the USCC's uniqueness
+    (the importer looks every USCC up at once) and the region's existence (the importer resolved it).
+    """
+    institution = _new_institution(actor, data)
+    loaded_region = isinstance(data.get("region"), Region)
+    institution.full_clean(exclude=["region"] if loaded_region else None, validate_unique=False,
+                           validate_constraints=False)
+    return institution
+
+
+@transaction.atomic
+def create_institutions(*, actor, institutions: list[Institution]) -> None:
+    """Save checked new institutions in bulk, each with its change-log entry (config.audit)."""
+    try:
+        with transaction.atomic():
+            Institution.objects.bulk_create(institutions, batch_size=1000)
+    except IntegrityError as exc:  # a USCC registered by someone else since the file was checked
+        message = _("This value is already registered.")
+        raise ValidationFailed(message, fields={"uscc": [message]}) from exc
+    log_created(institutions, actor=actor)
 
 
 @transaction.atomic
