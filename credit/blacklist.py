@@ -3,7 +3,7 @@
 The state machine is shared/api.md's "Blacklist case", as data (TRANSITIONS); each transition locks
 its row, checks `version` (If-Match → 412), writes one BlacklistEvent and keeps
 Institution.is_blacklisted current (true while an institution case is `listed` or
-`removal_requested`). Who may do what:
+`removal_requested`), and likewise Person.is_blacklisted for practitioner cases. Who may do what:
 - regulators of the region (and administrators) propose, notify, review, decide, remove and revoke;
 - the party — a user of the institution concerned — objects (until the deadline, inclusive) and asks
   for early removal (信用修复, from `early_removal_years` after listing);
@@ -34,7 +34,7 @@ from config.services import actor_or_none, check_version, required_text
 from config.states import SYSTEM, find_transition, transition
 from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
 from credit.models import BlacklistCase, BlacklistEvent, BlacklistFile
-from institutions.models import Institution, Practitioner
+from institutions.models import Institution, Person, Practitioner
 
 DEFAULTS = {"objection_working_days": 10, "listing_years": 3, "early_removal_years": 2}
 FILE_MAX_BYTES = 10 * 1024 * 1024
@@ -182,6 +182,20 @@ def refresh_blacklist_flags(institution_ids=None) -> int:
     return on + off
 
 
+def refresh_person_flags(person_ids=None) -> int:
+    """Person.is_blacklisted = a practitioner case about them is listed or removal_requested (joint
+    punishment flags them on every home they work for): two set-based updates. Returns how many
+    people changed."""
+    live = BlacklistCase.objects.filter(subject_type=SubjectType.PRACTITIONER, status__in=LIVE).values("practitioner_id")
+    people = Person.objects.all()
+    if person_ids is not None:
+        people = people.filter(pk__in=list(person_ids))
+    now = timezone.now()
+    on = people.filter(is_blacklisted=False, pk__in=live).update(is_blacklisted=True, updated_at=now)
+    off = people.filter(is_blacklisted=True).exclude(pk__in=live).update(is_blacklisted=False, updated_at=now)
+    return on + off
+
+
 def _begin(actor, case_id: int, action: str, expected_version: int | None):
     case = visible_cases(actor, BlacklistCase.objects.select_for_update(of=("self",))).filter(pk=case_id).first()
     if case is None:
@@ -198,6 +212,8 @@ def _finish(case: BlacklistCase, action: str, target: str, actor, note: str = ""
     case.save()
     _record(case, action, previous, actor, note)
     refresh_blacklist_flags([case.institution_id])
+    if case.practitioner_id:
+        refresh_person_flags([case.practitioner_id])
     return case
 
 

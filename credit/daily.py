@@ -30,9 +30,10 @@ def blacklist_expiry(today: date) -> str:
 
 @daily_job("blacklist_flags", order=62)
 def blacklist_flags(today: date) -> str:
-    from credit.blacklist import refresh_blacklist_flags
+    from credit.blacklist import refresh_blacklist_flags, refresh_person_flags
 
-    return f"{refresh_blacklist_flags()} institutions changed their blacklist flag"
+    homes, people = refresh_blacklist_flags(), refresh_person_flags()
+    return f"{homes} institutions and {people} people changed their blacklist flag"
 
 
 @daily_job("dishonesty_flags", order=63)

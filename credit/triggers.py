@@ -4,8 +4,8 @@ listed automatically; domain.md §5):
 - (a) an inspection finding escalated as a blacklist referral (inspections.Escalation, kind
   `blacklist_referral`): the criterion the inspector gave (4 for a major fire hazard overdue), else 9;
 - (b) an incident where the home bears main or direct responsibility (insurance.Incident): criterion 5.
-- (c) penalties for subsidy fraud or obstruction (criteria 6, 7) are NOT a trigger: inspections.Penalty
-  has no reason code to tell them from other penalties; a regulator proposes such a case by hand.
+- (c) an administrative penalty (inspections.Penalty) whose `reason_code` is subsidy fraud (criterion 6)
+  or obstruction of supervision and inspection (criterion 7); other penalties open nothing.
 
 Set-based and idempotent: one query per trigger finds the facts without a case (BlacklistCase is
 unique on source + source_id + subject_type), one insert creates the cases, one update numbers
@@ -22,8 +22,8 @@ from django.utils import timezone
 from credit.blacklist import legal_basis_for
 from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
 from credit.models import BlacklistCase, BlacklistEvent
-from inspections.choices import EscalationKind
-from inspections.models import Escalation
+from inspections.choices import EscalationKind, PenaltyKind, PenaltyReason
+from inspections.models import Escalation, Penalty
 from insurance.models import Incident
 from insurance.models.claims import Responsibility
 
@@ -69,14 +69,34 @@ def incident_cases() -> list[BlacklistCase]:
     return cases
 
 
+PENALTY_CRITERIA = {PenaltyReason.SUBSIDY_FRAUD: Criterion.SUBSIDY_FRAUD, PenaltyReason.OBSTRUCTION: Criterion.OBSTRUCTION}
+PENALTY_KINDS_ZH = {PenaltyKind.WARNING: "警告", PenaltyKind.FINE: "罚款", PenaltyKind.SUSPENSION: "责令停业整顿"}
+
+
+def penalty_cases() -> list[BlacklistCase]:
+    penalties = _without_case(Penalty.objects.filter(reason_code__in=list(PENALTY_CRITERIA)), CaseSource.PENALTY)
+    cases = []
+    for p in penalties.order_by("pk"):
+        what = "骗取政府补贴资金" if p.reason_code == PenaltyReason.SUBSIDY_FRAUD else "拒绝、阻碍监督检查"
+        measure = PENALTY_KINDS_ZH.get(p.kind, p.kind) + (f" {p.amount:,.2f} 元" if p.amount is not None else "")
+        facts = [f"行政处罚决定书 {p.document_number}（{p.decided_on:%Y年%-m月%-d日}），因{what}予以{measure}：",
+                 p.reason, f"处罚依据：{p.legal_basis}" if p.legal_basis else ""]
+        cases.append(_case(CaseSource.PENALTY, p.pk, p.institution_id, PENALTY_CRITERIA[p.reason_code],
+                           "\n".join(filter(None, facts))))
+    return cases
+
+
+TRIGGERED = [CaseSource.INSPECTION, CaseSource.INCIDENT, CaseSource.PENALTY]
+
+
 @transaction.atomic
 def open_triggered_cases(*, today: date) -> int:
     """Propose a case for every trigger fact that has none yet; returns how many were opened."""
-    new = referral_cases() + incident_cases()
+    new = referral_cases() + incident_cases() + penalty_cases()
     if not new:
         return 0
     BlacklistCase.objects.bulk_create(new, ignore_conflicts=True)
-    fresh = BlacklistCase.objects.filter(number__isnull=True, source__in=[CaseSource.INSPECTION, CaseSource.INCIDENT])
+    fresh = BlacklistCase.objects.filter(number__isnull=True, source__in=TRIGGERED)
     ids = list(fresh.values_list("pk", flat=True))
     BlacklistCase.objects.filter(pk__in=ids).update(
         number=Concat(Value(f"SX{today.year}-"), LPad(Cast("pk", CharField()), 6, Value("0")), output_field=CharField())

@@ -79,6 +79,16 @@ class PenaltyKind(models.TextChoices):
     SUSPENSION = "suspension", _("Order to suspend operation")
 
 
+class PenaltyReason(models.TextChoices):
+    """What a penalty punishes. Credit proposes a blacklist case for subsidy fraud and obstruction
+    (民发〔2019〕103号 circumstances 6 and 7); `safety` is the default of penalties recorded before."""
+
+    SAFETY = "safety", _("Safety hazard or breach of safety rules")
+    SUBSIDY_FRAUD = "subsidy_fraud", _("Fraudulently obtaining subsidies")
+    OBSTRUCTION = "obstruction", _("Obstructing or refusing supervision and inspection")
+    OTHER = "other", _("Other violation")
+
+
 class DrawStatus(models.TextChoices):
     DRAWN = "drawn", _("Drawn")
     PUBLISHED = "published", pgettext_lazy("draw status", "Published")

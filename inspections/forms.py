@@ -24,6 +24,7 @@ from inspections.choices import (
     FindingScope,
     InspectionType,
     PenaltyKind,
+    PenaltyReason,
     ResultOutcome,
     Severity,
     SignerKind,
@@ -259,6 +260,9 @@ class PenaltyFields(forms.Form):
 
     penalty_kind = forms.ChoiceField(label=_("Penalty"), choices=[("", _("— choose —")), *PenaltyKind.choices],
                                      required=False)
+    reason_code = forms.ChoiceField(label=_("Violation"), choices=PenaltyReason.choices, initial=PenaltyReason.SAFETY,
+                                    required=False,
+                                    help_text=_("Subsidy fraud or obstruction proposes a blacklist case."))
     amount = forms.DecimalField(label=_("Fine (yuan)"), required=False, max_digits=14, decimal_places=2, min_value=0)
     reason = forms.CharField(label=_("Facts and reason"), required=False, widget=NOTE)
     legal_basis = forms.CharField(label=_("Legal basis"), required=False, max_length=300)
@@ -272,7 +276,7 @@ class PenaltyFields(forms.Form):
         return services.PenaltyData(
             kind=data["penalty_kind"], reason=data["reason"], legal_basis=data["legal_basis"],
             decided_on=data["decided_on"] or timezone.localdate(), document_number=data["document_number"],
-            amount=data["amount"],
+            amount=data["amount"], reason_code=data["reason_code"] or PenaltyReason.SAFETY,
         )
 
 
@@ -301,8 +305,8 @@ class EscalateForm(StyledForm, VersionForm, PenaltyFields):
 class PenaltyForm(StyledForm, PenaltyFields):
     institution = forms.ModelChoiceField(label=_("Institution"), queryset=None, empty_label=_("— choose —"))
 
-    field_order = ["institution", "penalty_kind", "amount", "decided_on", "document_number", "legal_basis", "reason",
-                   "document"]
+    field_order = ["institution", "penalty_kind", "reason_code", "amount", "decided_on", "document_number",
+                   "legal_basis", "reason", "document"]
 
     def __init__(self, *args, institutions, **kwargs):
         super().__init__(*args, **kwargs)

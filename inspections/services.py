@@ -44,6 +44,7 @@ from inspections.choices import (
     InspectionStatus,
     InspectionType,
     PenaltyKind,
+    PenaltyReason,
     RectificationDecision,
     ResultOutcome,
     SignerKind,
@@ -595,6 +596,7 @@ class PenaltyData:
     decided_on: date
     document_number: str
     amount: Decimal | str | None = None
+    reason_code: str = PenaltyReason.SAFETY  # subsidy fraud / obstruction: credit proposes a blacklist case
 
 
 def _penalty(actor, institution_id: int, data: PenaltyData, finding: Finding | None = None, document=None) -> Penalty:
@@ -602,6 +604,9 @@ def _penalty(actor, institution_id: int, data: PenaltyData, finding: Finding | N
         raise NotAllowed(_("Penalties are decided by the civil-affairs bureau."))
     if data.kind not in PenaltyKind.values:
         raise ValidationFailed(_("Unknown penalty."), fields={"kind": [_("Choose warning, fine or suspension.")]})
+    if data.reason_code not in PenaltyReason.values:
+        raise ValidationFailed(_("Unknown violation."), fields={"reason_code": [
+            _("Choose safety, subsidy fraud, obstruction or other.")]})
     amount = None
     if data.kind == PenaltyKind.FINE:
         try:
@@ -618,7 +623,7 @@ def _penalty(actor, institution_id: int, data: PenaltyData, finding: Finding | N
     if data.decided_on > timezone.localdate():
         raise ValidationFailed(_("The decision date is in the future."), fields={"decided_on": [_("In the future.")]})
     penalty = Penalty(
-        institution_id=institution_id, finding=finding, kind=data.kind, amount=amount,
+        institution_id=institution_id, finding=finding, kind=data.kind, reason_code=data.reason_code, amount=amount,
         reason=required_text(data.reason, "reason", _("State the facts and reason.")),
         legal_basis=required_text(data.legal_basis, "legal_basis", _("State the legal basis."))[:300],
         decided_on=data.decided_on,

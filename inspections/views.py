@@ -891,11 +891,11 @@ def penalty_export(request):
     _filterset, penalties = _filtered_penalties(request)
     rows = [
         [p.document_number, p.institution.name, p.institution.uscc, p.institution.region_id, p.get_kind_display(),
-         p.amount, p.decided_on.isoformat(), p.legal_basis, p.reason, p.finding_id]
+         p.get_reason_code_display(), p.amount, p.decided_on.isoformat(), p.legal_basis, p.reason, p.finding_id]
         for p in penalties
     ]
     headers = [_("Decision document number"), _("Institution"), _("USCC"), _("Region code"), _("Penalty"),
-               _("Fine (yuan)"), _("Decision date"), _("Legal basis"), _("Facts and reason"), _("Finding")]
+               _("Violation"), _("Fine (yuan)"), _("Decision date"), _("Legal basis"), _("Facts and reason"), _("Finding")]
     return _export(rows, headers, fmt, f"penalties-{timezone.localdate():%Y%m%d}.{fmt}", _("Penalties"))
 
 

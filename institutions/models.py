@@ -216,6 +216,9 @@ class Person(models.Model):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     # Written by credit/ (an unexpired DishonestyRecord), so the registry shows it without importing credit.
     has_dishonesty_record = models.BooleanField(_("serious dishonesty on record"), default=False)
+    # Written by credit/ (a practitioner blacklist case listed or removal_requested): joint punishment
+    # flags the person on every home they work for.
+    is_blacklisted = models.BooleanField(_("on the dishonesty blacklist"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

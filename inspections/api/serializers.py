@@ -14,6 +14,7 @@ from inspections.choices import (
     FindingStatus,
     InspectionType,
     PenaltyKind,
+    PenaltyReason,
     ResultOutcome,
     Severity,
     SignerKind,
@@ -316,7 +317,7 @@ class FindingSerializer(serializers.ModelSerializer):
     item_text = serializers.CharField(source="item.text", read_only=True, default=None, allow_null=True)
     severity_display = display("severity")
     scope = serializers.ChoiceField(source="scope_of_harm", choices=FindingScope.choices, read_only=True)
-    scope_display = serializers.CharField(source="get_scope_of_harm_display", read_only=True)
+    scope_display = display("scope_of_harm")
     status_display = display("status")
     overdue = serializers.SerializerMethodField(help_text="Overdue, or still open past its deadline.")
     rectifications = RectificationSerializer(many=True, read_only=True)
@@ -354,6 +355,9 @@ class VerifySerializer(serializers.Serializer):
 
 class PenaltyDecisionSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=PenaltyKind.choices)
+    reason_code = serializers.ChoiceField(
+        choices=PenaltyReason.choices, required=False, default=PenaltyReason.SAFETY,
+        help_text="What the penalty punishes; `subsidy_fraud` and `obstruction` make credit propose a blacklist case.")
     amount = serializers.DecimalField(**MONEY, required=False, allow_null=True,
                                       help_text="Yuan, fines only: more than 0 and at most 30000.00.")
     reason = serializers.CharField(help_text="Facts and reason.")
@@ -380,11 +384,13 @@ class PenaltySerializer(serializers.ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     finding = serializers.IntegerField(source="finding_id", read_only=True, allow_null=True)
     kind_display = display("kind")
+    reason_code_display = display("reason_code")
     document = serializers.SerializerMethodField(help_text="Download URL of the decision document, if uploaded.")
 
     class Meta:
         model = Penalty
-        fields = ["id", "institution", "institution_name", "finding", "kind", "kind_display", "amount", "reason",
+        fields = ["id", "institution", "institution_name", "finding", "kind", "kind_display", "reason_code",
+                  "reason_code_display", "amount", "reason",
                   "legal_basis", "decided_on", "document_number", "document", "created_at", "updated_at"]
         read_only_fields = fields
 

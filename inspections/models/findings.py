@@ -11,6 +11,7 @@ from inspections.choices import (
     FindingScope,
     FindingStatus,
     PenaltyKind,
+    PenaltyReason,
     RectificationDecision,
     Severity,
 )
@@ -171,6 +172,10 @@ class Penalty(models.Model):
         Finding, verbose_name=_("finding"), null=True, blank=True, on_delete=models.PROTECT, related_name="penalties"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=PenaltyKind.choices)
+    # Subsidy fraud and obstruction make credit propose a blacklist case (credit/triggers.py).
+    reason_code = models.CharField(
+        _("violation"), max_length=20, choices=PenaltyReason.choices, default=PenaltyReason.SAFETY
+    )
     amount = models.DecimalField(_("fine (yuan)"), null=True, blank=True, **MONEY)
     reason = models.TextField(_("facts and reason"))
     legal_basis = models.CharField(_("legal basis"), max_length=300)

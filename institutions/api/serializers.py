@@ -58,13 +58,16 @@ class PractitionerSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(source="person.phone", max_length=20, required=False, allow_blank=True)
     role_display = display("role")
     is_current = serializers.SerializerMethodField()
+    is_blacklisted = serializers.BooleanField(
+        source="person.is_blacklisted", read_only=True,
+        help_text="The person is on the dishonesty blacklist (a practitioner case listed or awaiting removal).")
 
     class Meta:
         model = Practitioner
         fields = [
             "id", "institution", "institution_name", "name", "id_number", "phone", "role", "role_display",
             "qualification", "certificate_no", "trained_on", "training_hours", "started_on", "ended_on",
-            "is_current", "created_at", "updated_at",
+            "is_current", "is_blacklisted", "created_at", "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
 

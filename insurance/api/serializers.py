@@ -18,7 +18,7 @@ class InsurerSerializer(serializers.ModelSerializer):
 
 class SectionSerializer(serializers.Serializer):
     section = serializers.ChoiceField(choices=Section.choices)
-    section_display = serializers.CharField(source="get_section_display", read_only=True)
+    section_display = display("section")
     per_person_limit = serializers.DecimalField(**MONEY, min_value=0)
     per_accident_limit = serializers.DecimalField(**MONEY, min_value=0)
     aggregate_limit = serializers.DecimalField(**MONEY, min_value=0)
@@ -40,7 +40,7 @@ class SchemeSerializer(serializers.ModelSerializer):
 
 class FundingSerializer(serializers.Serializer):
     payer = serializers.ChoiceField(choices=Payer.choices)
-    payer_display = serializers.CharField(source="get_payer_display", read_only=True)
+    payer_display = display("payer")
     amount = serializers.DecimalField(**MONEY, min_value=0)
 
 

@@ -300,11 +300,15 @@ def test_triggers_propose_once_and_list_nobody(bw):
 def test_trigger_queries_do_not_grow_with_the_facts(bw, django_assert_max_num_queries):
     from credit.triggers import open_triggered_cases
 
-    for _ in range(5):
+    from inspections.models import Penalty
+
+    for i in range(5):
         _escalated_finding(bw)
         _incident(bw, "direct")
-    with django_assert_max_num_queries(8):
-        assert open_triggered_cases(today=date(2026, 6, 1)) == 10
+        Penalty.objects.create(institution=bw.home, kind="warning", reason_code="obstruction", reason="拒绝检查",
+                               legal_basis="《养老机构管理办法》", decided_on=date(2026, 5, 1), document_number=f"警告{i}号")
+    with django_assert_max_num_queries(9):  # one query per trigger, then one insert, number, events
+        assert open_triggered_cases(today=date(2026, 6, 1)) == 15
 
 
 # --- joint punishment -------------------------------------------------------------------------
