@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-postgres install install-dev system-packages migrate demo check-migrations clean
+.PHONY: run test test-postgres bench bench-postgres loadtest install install-dev system-packages migrate demo check-migrations clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -39,6 +39,19 @@ test: install-dev system-packages
 ## The whole suite against a throw-away PostgreSQL server under /tmp.
 test-postgres: install-dev system-packages
 	scripts/with-postgres.sh $(MAKE) test
+
+## Benchmarks against the national dataset (docs/performance.md). The SQLite dataset is generated into
+## BENCH_DB on first use (minutes) and kept; the PostgreSQL one lives in a throw-away server.
+BENCH_DB ?= sqlite:///$(CURDIR)/scale.sqlite3
+bench: install-dev
+	DATABASE_URL=$(BENCH_DB) scripts/bench.sh $(BENCH_ARGS)
+
+bench-postgres: install-dev system-packages
+	scripts/with-postgres.sh scripts/bench.sh $(BENCH_ARGS)
+
+## Bounded load test of the insurer API: gunicorn (4 workers, production settings) on a throw-away PostgreSQL.
+loadtest: install-dev system-packages
+	scripts/loadtest.sh $(LOADTEST_ARGS)
 
 system-packages:
 	@scripts/ensure-system-packages.sh
