@@ -433,7 +433,7 @@ def claim_export(request):
     for claim in claims.iterator(chunk_size=500):
         rows.append([
             claim.number, claim.institution.name, claim.institution.uscc, claim.institution.region_id,
-            claim.policy.insurer.name, claim.policy.number, timezone.localtime(claim.incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
+            claim.insurer.name, claim.policy.number, timezone.localtime(claim.incident.occurred_at).strftime("%Y-%m-%d %H:%M"),
             claim.incident.get_category_display(), claim.get_section_display(), claim.get_status_display(),
             yes if claim.fast_track else no, timezone.localtime(claim.created_at).strftime("%Y-%m-%d"),
             _age_days(claim, today), len(claim_services.missing_documents(claim)), claim.claimed_amount,

@@ -90,7 +90,7 @@ class ClaimFilter(BaseFilterSet):
     policy = IdFilter(field_name="policy_id", label=_("Policy"))
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
     institution = IdFilter(field_name="institution_id", label=_("Institution"))
-    insurer = django_filters.CharFilter(field_name="policy__insurer__code", label=_("Insurer code"))
+    insurer = django_filters.CharFilter(field_name="insurer__code", label=_("Insurer code"))
     status = django_filters.MultipleChoiceFilter(choices=ClaimStatus.choices, label=_("Status"))
     section = django_filters.ChoiceFilter(choices=Section.choices, label=_("Section"))
     category = django_filters.ChoiceFilter(

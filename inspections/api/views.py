@@ -16,6 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from config.api_defaults import LateRowPagination
 from config.api import ScopedViewSet, expected_version, run_idempotently
 from config.errors import ValidationFailed
 from inspections import selectors, services
@@ -340,6 +341,7 @@ class FindingViewSet(ScopedViewSet):
     `If-Match: "<version>"`."""
 
     selector = staticmethod(findings_with_everything)
+    pagination_class = LateRowPagination
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     ordering_fields = ["deadline", "grade", "severity", "status", "created_at", "updated_at"]

@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.choices import Role
+from config.api_defaults import LateRowPagination
 from config.api import IdempotentCreateMixin, ScopedViewSet, expected_version, run_idempotently
 from insurance.api.claim_serializers import (
     ApproveSerializer,
@@ -117,6 +118,7 @@ class ClaimViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, ScopedViewSet
     disputes. Every transition: POST claims/{id}/<action>/ with `If-Match: "<version>"`."""
 
     selector = staticmethod(claim_selectors.claims_for)
+    pagination_class = LateRowPagination
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "claimed_amount", "approved_amount", "paid_amount", "number",

@@ -51,7 +51,7 @@ def incident_detail_for(user, pk: int) -> Incident | None:
 def claims_for(user):
     return visible_claims(
         user,
-        Claim.objects.select_related("policy", "policy__insurer", "policy__scheme", "incident", "institution"),
+        Claim.objects.select_related("policy", "policy__scheme", "insurer", "incident", "institution"),
     ).prefetch_related(
         Prefetch("lines", queryset=ClaimLine.objects.select_related("person").order_by("id")),
         "documents",

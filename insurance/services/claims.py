@@ -414,10 +414,10 @@ def create_claim(
     if Claim.objects.filter(incident=incident, section=section).exclude(status=ClaimStatus.WITHDRAWN).exists():
         raise Conflict(_("This incident already has a claim under this section."), code="duplicate_claim")
     claim = Claim(
-        policy=policy, incident=incident, institution_id=incident.institution_id, section=section,
-        policy_year=policy_year_of(policy, day), claimed_amount=claimed_amount, created_by=actor,
+        policy=policy, incident=incident, institution_id=incident.institution_id, insurer_id=policy.insurer_id,
+        section=section, policy_year=policy_year_of(policy, day), claimed_amount=claimed_amount, created_by=actor,
     )
-    claim.full_clean(exclude=["version", "number"])
+    claim.full_clean(exclude=["version", "number", "insurer"])
     try:
         with transaction.atomic():
             claim.save()

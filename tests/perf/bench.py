@@ -214,7 +214,7 @@ class Bench:
         qs = self.filtered(ClaimFilter, claims_for(self.insurer_user), params)
         columns = ["id", "number", "policy_id", "policy__number", "policy_year", "incident_id", "incident__category",
                    "incident__occurred_at", "institution_id", "institution__name",
-                   "policy__insurer__code", "policy__insurer__name", "section", "claimed_amount",
+                   "insurer__code", "insurer__name", "section", "claimed_amount",
                    "approved_amount", "paid_amount", "status", "version", "fast_track", "rejection_reason",
                    "insurer_reference", "paid_on", "payment_reference", "registered_at", "approved_at", "paid_at",
                    "closed_at", "reopen_count", "updated_at"]
@@ -395,6 +395,7 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DJANGO_DEBUG", "0")  # DEBUG records every query: not what production does
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")  # persistent connections, as production runs
     import django
 
     django.setup()
