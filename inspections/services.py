@@ -690,8 +690,10 @@ def refresh_hazard_counts(*, today: date, institution_ids=None) -> int:
         .order_by().values("institution").annotate(n=Count("id")).values("n")[:1]
     ), 0)
     homes = Institution.objects.all() if institution_ids is None else Institution.objects.filter(pk__in=institution_ids)
+    now = timezone.now()  # updated_at moves too, for clients polling `updated_since`
     changed = homes.filter(Exists(inspected)).annotate(fresh=hazards).exclude(major_hazards_12m=F("fresh")).update(
-        major_hazards_12m=hazards
+        major_hazards_12m=hazards, updated_at=now
     )
-    changed += homes.filter(~Exists(inspected)).exclude(major_hazards_12m=None).update(major_hazards_12m=None)
+    changed += homes.filter(~Exists(inspected)).exclude(major_hazards_12m=None).update(
+        major_hazards_12m=None, updated_at=now)
     return changed

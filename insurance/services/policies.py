@@ -544,12 +544,13 @@ def refresh_insured(*, institution_ids=None, today: date | None = None) -> int:
     in_force = Policy.objects.filter(in_force_q(today), institution_id=OuterRef("pk"))
     homes = Institution.objects.all() if institution_ids is None else Institution.objects.filter(pk__in=institution_ids)
     until = Subquery(in_force.order_by("-end_date").values("end_date")[:1])
+    now = timezone.now()  # updated_at moves too: clients polling `updated_since` must see the change
     changed = (
         homes.filter(Exists(in_force)).exclude(insured=True, insured_until=until)
-        .update(insured=True, insured_until=until)
+        .update(insured=True, insured_until=until, updated_at=now)
     )
     changed += homes.filter(~Exists(in_force)).exclude(insured=False, insured_until=None).update(
-        insured=False, insured_until=None
+        insured=False, insured_until=None, updated_at=now
     )
     return changed
 

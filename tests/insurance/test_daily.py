@@ -37,6 +37,13 @@ def test_insured_follows_the_term(ins, bound):
     assert Institution.objects.get(pk=ins.gz_home.pk).insured
 
 
+def test_a_change_of_cover_moves_updated_at_for_polling_clients(ins, bound):
+    refresh_insured(today=date(2025, 12, 31))
+    before = Institution.objects.get(pk=ins.gz_home.pk).updated_at
+    refresh_insured(today=date(2026, 1, 1))
+    assert Institution.objects.get(pk=ins.gz_home.pk).updated_at > before
+
+
 def test_policies_expire_the_day_after_their_last_day_and_only_once(ins, bound):
     out = run_daily(date(2026, 12, 31))
     assert "0 policies expired" in out
