@@ -48,6 +48,7 @@ class Inspection(models.Model):
         indexes = [
             models.Index(fields=["institution", "scheduled_for"]),
             models.Index(fields=["status", "scheduled_for"]),
+            models.Index(fields=["started_at", "status", "institution"]),  # inspections done in a period
             models.Index(fields=["updated_at"]),
         ]
         constraints = [

@@ -213,7 +213,8 @@ class Policy(models.Model):
         ordering = ["-start_date", "id"]
         indexes = [
             models.Index(fields=["institution", "status", "start_date", "end_date"]),
-            models.Index(fields=["status", "end_date"]),
+            # Expiring policies, and (covering) the premium of a period by region on the dashboard.
+            models.Index(fields=["status", "end_date", "start_date", "institution", "premium"]),
             models.Index(fields=["updated_at"]),
         ]
         constraints = [
