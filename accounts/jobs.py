@@ -4,6 +4,8 @@
   must be idempotent.
 - `@demo_step` in an app's `demo.py`: a part of the demo data behind `manage.py seed_demo`; every
   step creates only what is missing.
+- `@scale_step` in an app's `scale.py`: a part of the national benchmark dataset behind
+  `manage.py generate_scale`; every step bulk-inserts into an empty database (accounts.scale).
 """
 
 from collections.abc import Callable
@@ -33,7 +35,10 @@ class Registry:
 
 _daily = Registry("daily")
 _demo = Registry("demo")
+_scale = Registry("scale")
 daily_job = _daily.register
 daily_jobs = _daily.entries
 demo_step = _demo.register
 demo_steps = _demo.entries
+scale_step = _scale.register
+scale_steps = _scale.entries
