@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_regions
-loaded=$($PY manage.py shell -c 'from institutions.models import Institution; print(Institution.objects.exists())')
+loaded=$($PY manage.py shell -v0 -c 'from institutions.models import Institution; print(Institution.objects.exists())')
 if [ "$loaded" = "False" ]; then
   $PY manage.py generate_scale --institutions "${BENCH_INSTITUTIONS:-40000}" --years "${BENCH_YEARS:-3}" \
     --seed "${BENCH_SEED:-1}"

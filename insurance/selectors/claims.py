@@ -51,7 +51,8 @@ def incident_detail_for(user, pk: int) -> Incident | None:
 def claims_for(user):
     return visible_claims(
         user,
-        Claim.objects.select_related("policy", "policy__scheme", "insurer", "incident", "institution"),
+        # The policy's number is all a claim shows of it: its rating breakdown (JSON) stays unread.
+        Claim.objects.select_related("policy", "insurer", "incident", "institution").defer("policy__rating"),
     ).prefetch_related(
         Prefetch("lines", queryset=ClaimLine.objects.select_related("person").order_by("id")),
         "documents",
@@ -61,7 +62,7 @@ def claims_for(user):
 
 
 def claim_detail_for(user, pk: int) -> Claim | None:
-    return claims_for(user).filter(pk=pk).first()
+    return claims_for(user).select_related("policy__scheme").filter(pk=pk).first()
 
 
 # ---------------------------------------------------------------------------------------------

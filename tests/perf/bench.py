@@ -164,7 +164,7 @@ class Bench:
 
     def cases(self) -> list[Case]:
         builders = [
-            self.institutions_by_region, self.policies_expiring, self.insurer_claims_updated_since,
+            self.api_minimum, self.institutions_by_region, self.policies_expiring, self.insurer_claims_updated_since,
             self.overdue_findings_of_a_city, self.coverage_of_a_province, self.dashboard_of_the_nation,
             self.dashboard_of_a_county, self.inspection_record_pdf, self.inspection_record_first_render,
             self.operation_report_of_a_city_quarter,
@@ -173,6 +173,11 @@ class Bench:
         return [build() for build in builders if not self.only or build.__name__ in self.only]
 
     # API reads (page of 50): within 4× their floor and under 50 ms.
+
+    def api_minimum(self) -> Case:
+        """What any API request costs before its own work: middleware, session, DRF, one-row page."""
+        return Case("api_minimum_one_insurer", self.get(self.insurer_user, "/api/v1/insurers/", page_size="1"), None,
+                    note="informational: the framework's share of every API read")
 
     def institutions_by_region(self) -> Case:
         from institutions.filters import InstitutionFilter
