@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from accounts.choices import Role
 from accounts.scoping import mask
-from config.api import display
+from config.api import ModelSerializer, display
 from credit.choices import CaseStatus, Criterion
 from credit.models import BlacklistCase, BlacklistEvent, BlacklistFile
 
@@ -16,7 +16,7 @@ def sees_id_numbers(user) -> bool:
     return getattr(user, "role", None) in (Role.REGULATOR, Role.ADMIN)
 
 
-class BlacklistEventSerializer(serializers.ModelSerializer):
+class BlacklistEventSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -27,13 +27,13 @@ class BlacklistEventSerializer(serializers.ModelSerializer):
         return str(obj.actor) if obj.actor else None
 
 
-class BlacklistFileSerializer(serializers.ModelSerializer):
+class BlacklistFileSerializer(ModelSerializer):
     class Meta:
         model = BlacklistFile
         fields = ["id", "purpose", "original_name", "content_type", "size", "sha256", "uploaded_at"]
 
 
-class BlacklistCaseSerializer(serializers.ModelSerializer):
+class BlacklistCaseSerializer(ModelSerializer):
     institution = serializers.IntegerField(source="institution_id", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     region = serializers.CharField(source="institution.region_id", read_only=True)

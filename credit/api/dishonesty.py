@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from accounts.scoping import mask
-from config.api import BaseFilterSet, IdFilter, ScopedViewSet, display, run_idempotently
+from config.api import BaseFilterSet, IdFilter, ModelSerializer, ScopedViewSet, display, run_idempotently
 from config.errors import NotAllowed
 from credit import dishonesty as services
 from credit.choices import DishonestyKind
@@ -21,7 +21,7 @@ CLEAR_IDS = {Role.REGULATOR, Role.ADMIN}
 
 
 @extend_schema_field({"type": "string", "description": "One of: " + ", ".join(DishonestyKind.values)})
-class DishonestyRecordSerializer(serializers.ModelSerializer):
+class DishonestyRecordSerializer(ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     person_id_number = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=DishonestyKind.choices, read_only=True)

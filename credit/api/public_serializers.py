@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.api import display
+from config.api import ModelSerializer, display
 from credit.complaints import DECISIONS
 from credit.models import BlacklistCase, Complaint
 from institutions.models import Institution
@@ -17,7 +17,7 @@ class InspectionSummarySerializer(serializers.Serializer):
     penalties = serializers.IntegerField(source="penalties_count")
 
 
-class PublicInstitutionSerializer(serializers.ModelSerializer):
+class PublicInstitutionSerializer(ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     type_display = display("type")
@@ -34,7 +34,7 @@ class PublicInstitutionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PublicBlacklistSerializer(serializers.ModelSerializer):
+class PublicBlacklistSerializer(ModelSerializer):
     institution = serializers.IntegerField(source="institution_id", read_only=True)
     name = serializers.CharField(source="institution.name", read_only=True)
     uscc = serializers.CharField(source="institution.uscc", read_only=True)
@@ -51,7 +51,7 @@ class PublicBlacklistSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     category_display = display("category")
     status_display = display("status")

@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import ModelSerializer
+
 from credit.models import CreditScore
 from credit.scores import relabel
 
@@ -27,7 +29,7 @@ class RuleSetRefSerializer(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class CreditScoreSerializer(serializers.ModelSerializer):
+class CreditScoreSerializer(ModelSerializer):
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     region = serializers.CharField(source="institution.region_id", read_only=True)
     rule_set = RuleSetRefSerializer(read_only=True)
@@ -44,7 +46,7 @@ class CreditScoreSerializer(serializers.ModelSerializer):
         return BreakdownLineSerializer(relabel(obj.breakdown), many=True).data
 
 
-class HistoryPointSerializer(serializers.ModelSerializer):
+class HistoryPointSerializer(ModelSerializer):
     """One point of an institution's series: no breakdown (fetch the snapshot for it)."""
 
     rule_set = RuleSetRefSerializer(read_only=True)

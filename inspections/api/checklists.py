@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from accounts.choices import Department
-from config.api import BaseFilterSet, ScopedViewSet, display
+from config.api import BaseFilterSet, ModelSerializer, ScopedViewSet, display
 from inspections.checklist_selectors import ordered_items, templates_for
 from inspections.choices import TemplateStatus
 from inspections.models import ChecklistItem, ChecklistTemplate
@@ -38,7 +38,7 @@ class ChecklistFilter(BaseFilterSet):
         fields = ["code", "region", "national", "status", "department"]
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(ModelSerializer):
     source_display = display("source")
     department_display = display("department")
 
@@ -50,7 +50,7 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         ]
 
 
-class ChecklistTemplateSerializer(serializers.ModelSerializer):
+class ChecklistTemplateSerializer(ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True, allow_null=True)
     region_name = serializers.CharField(source="region.name", read_only=True, allow_null=True, default=None)
     status_display = display("status")

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.choices import Department
-from config.api import IdempotentCreateMixin, ScopedViewSet, display
+from config.api import IdempotentCreateMixin, ModelSerializer, ScopedViewSet, display
 from config.errors import NotAllowed
 from inspections import draws
 from inspections.draw_selectors import (
@@ -91,7 +91,7 @@ def assignments_of(record) -> list[dict]:
     return list(rows.values())
 
 
-class RandomDrawSerializer(serializers.ModelSerializer):
+class RandomDrawSerializer(ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     period = serializers.SerializerMethodField()
@@ -248,7 +248,7 @@ class RandomDrawViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, ScopedVi
 # --- due for inspection ------------------------------------------------------------------------------
 
 
-class DueInspectionSerializer(serializers.ModelSerializer):
+class DueInspectionSerializer(ModelSerializer):
     institution = serializers.IntegerField(source="pk", read_only=True)
     region = serializers.CharField(source="region_id", read_only=True)
     region_name = serializers.CharField(source="region.full_name", read_only=True)

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.choices import Department, Role
-from config.api import display
+from config.api import ModelSerializer, display
 from inspections.choices import (
     EscalationKind,
     FindingScope,
@@ -48,13 +48,13 @@ def _name(user) -> str | None:
 # Inspections
 
 
-class ChecklistRefSerializer(serializers.ModelSerializer):
+class ChecklistRefSerializer(ModelSerializer):
     class Meta:
         model = ChecklistTemplate
         fields = ["id", "code", "version", "name"]
 
 
-class InspectionResultSerializer(serializers.ModelSerializer):
+class InspectionResultSerializer(ModelSerializer):
     """The answer to one checklist item."""
 
     item = serializers.IntegerField(source="item_id", read_only=True)
@@ -70,7 +70,7 @@ class InspectionResultSerializer(serializers.ModelSerializer):
         return _name(obj.answered_by)
 
 
-class FindingBriefSerializer(serializers.ModelSerializer):
+class FindingBriefSerializer(ModelSerializer):
     """A finding as its inspection lists it; the whole record is at findings/{id}/."""
 
     item = serializers.IntegerField(source="item_id", read_only=True, allow_null=True)
@@ -82,7 +82,7 @@ class FindingBriefSerializer(serializers.ModelSerializer):
                   "status_display"]
 
 
-class SignatureSerializer(serializers.ModelSerializer):
+class SignatureSerializer(ModelSerializer):
     kind_display = display("kind")
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
     has_image = serializers.SerializerMethodField(help_text="A drawn signature was captured.")
@@ -95,7 +95,7 @@ class SignatureSerializer(serializers.ModelSerializer):
         return bool(obj.image)
 
 
-class InspectionPhotoSerializer(serializers.ModelSerializer):
+class InspectionPhotoSerializer(ModelSerializer):
     item = serializers.SerializerMethodField(help_text="The checklist item the photo documents, if any.")
     finding = serializers.IntegerField(source="finding_id", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
@@ -111,7 +111,7 @@ class InspectionPhotoSerializer(serializers.ModelSerializer):
         return reverse("api:inspection-photo", kwargs={"pk": obj.inspection_id, "photo_id": obj.pk})
 
 
-class InspectionEventSerializer(serializers.ModelSerializer):
+class InspectionEventSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -122,7 +122,7 @@ class InspectionEventSerializer(serializers.ModelSerializer):
         return _name(obj.actor)
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(ModelSerializer):
     """An on-site inspection with its team, checklist, answers, findings and sign-off."""
 
     institution = serializers.IntegerField(source="institution_id", read_only=True)
@@ -233,7 +233,7 @@ class FindingInputSerializer(serializers.Serializer):
                                         help_text="Default: the item's clause.")
 
 
-class InspectionChecklistItemSerializer(serializers.ModelSerializer):
+class InspectionChecklistItemSerializer(ModelSerializer):
     """One item of the inspection's combined checklist (一表通查) with its current answer."""
 
     source_display = display("source")
@@ -255,7 +255,7 @@ class InspectionChecklistItemSerializer(serializers.ModelSerializer):
 # Findings
 
 
-class RectificationFileSerializer(serializers.ModelSerializer):
+class RectificationFileSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -266,7 +266,7 @@ class RectificationFileSerializer(serializers.ModelSerializer):
         return reverse("api:finding-file", kwargs={"pk": obj.rectification.finding_id, "file_id": obj.pk})
 
 
-class RectificationSerializer(serializers.ModelSerializer):
+class RectificationSerializer(ModelSerializer):
     files = RectificationFileSerializer(many=True, read_only=True)
     submitted_by = serializers.SerializerMethodField()
     decision_display = display("decision")
@@ -284,7 +284,7 @@ class RectificationSerializer(serializers.ModelSerializer):
         return _name(obj.decided_by)
 
 
-class EscalationSerializer(serializers.ModelSerializer):
+class EscalationSerializer(ModelSerializer):
     kind_display = display("kind")
     penalty = serializers.IntegerField(source="penalty_id", read_only=True, allow_null=True)
 
@@ -293,7 +293,7 @@ class EscalationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "kind_display", "note", "penalty", "blacklist_criterion", "created_at"]
 
 
-class FindingEventSerializer(serializers.ModelSerializer):
+class FindingEventSerializer(ModelSerializer):
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -304,7 +304,7 @@ class FindingEventSerializer(serializers.ModelSerializer):
         return _name(obj.actor)
 
 
-class FindingSerializer(serializers.ModelSerializer):
+class FindingSerializer(ModelSerializer):
     """A finding graded on the CMS grid (severity 1–4 × scope → A–L) with its rectification history."""
 
     inspection = serializers.IntegerField(source="inspection_id", read_only=True)
@@ -379,7 +379,7 @@ class EscalateSerializer(serializers.Serializer):
 # Penalties
 
 
-class PenaltySerializer(serializers.ModelSerializer):
+class PenaltySerializer(ModelSerializer):
     institution = serializers.IntegerField(source="institution_id", read_only=True)
     institution_name = serializers.CharField(source="institution.name", read_only=True)
     finding = serializers.IntegerField(source="finding_id", read_only=True, allow_null=True)

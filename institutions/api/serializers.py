@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
 from accounts.scoping import mask, sees_personal_data
-from config.api import display
+from config.api import ModelSerializer, display
 from institutions.models import Institution, Practitioner, Region
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(ModelSerializer):
     level_display = display("level")
     parent = serializers.CharField(source="parent_id", read_only=True, allow_null=True)
 
@@ -14,7 +14,7 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "level_display", "parent", "full_name", "updated_at"]
 
 
-class InstitutionSerializer(serializers.ModelSerializer):
+class InstitutionSerializer(ModelSerializer):
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     region_name = serializers.CharField(source="region.full_name", read_only=True)
     type_display = display("type")
@@ -46,7 +46,7 @@ class DeactivateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
-class PractitionerSerializer(serializers.ModelSerializer):
+class PractitionerSerializer(ModelSerializer):
     """A job at an institution. Name and ID number identify the person and are set on creation."""
 
     # A plain id: the service checks it against the caller's scope, so an id outside it reads

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
-from config.api import display
+from config.api import ModelSerializer, display
 from insurance.choices import Section
 from insurance.models import (
     Claim,
@@ -35,7 +35,7 @@ CENT = Decimal("0.01")
 # Incidents
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(ModelSerializer):
     kind_display = display("kind")
     outcome_display = display("outcome")
 
@@ -45,7 +45,7 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class IncidentAttachmentSerializer(serializers.ModelSerializer):
+class IncidentAttachmentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -56,7 +56,7 @@ class IncidentAttachmentSerializer(serializers.ModelSerializer):
         return reverse("api:incident-attachment", kwargs={"pk": obj.incident_id, "attachment_id": obj.pk})
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelSerializer):
     """An accident at an institution. `persons`: resident / third party / staff with the outcome."""
 
     institution = serializers.IntegerField(source="institution_id", required=False, min_value=1, max_value=2**63 - 1,
@@ -96,7 +96,7 @@ class AttachmentUploadSerializer(serializers.Serializer):
 # Claims
 
 
-class ClaimLineSerializer(serializers.ModelSerializer):
+class ClaimLineSerializer(ModelSerializer):
     """One person or cost item with its own claimed, approved and paid amounts."""
 
     person = serializers.IntegerField(source="person_id", required=False, allow_null=True, min_value=1,
@@ -117,7 +117,7 @@ class ClaimLineSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "approved_amount", "paid_amount", "rejection_reason"]
 
 
-class ClaimDocumentSerializer(serializers.ModelSerializer):
+class ClaimDocumentSerializer(ModelSerializer):
     kind_display = display("kind")
     url = serializers.SerializerMethodField()
 
@@ -130,7 +130,7 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
         return reverse("api:claim-document", kwargs={"pk": obj.claim_id, "document_id": obj.pk})
 
 
-class ClaimEventSerializer(serializers.ModelSerializer):
+class ClaimEventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
 
     class Meta:
@@ -138,7 +138,7 @@ class ClaimEventSerializer(serializers.ModelSerializer):
         fields = ["action", "from_status", "to_status", "actor", "note", "data", "at"]
 
 
-class DisputeSerializer(serializers.ModelSerializer):
+class DisputeSerializer(ModelSerializer):
     outcome_display = display("outcome")
 
     class Meta:
@@ -147,7 +147,7 @@ class DisputeSerializer(serializers.ModelSerializer):
                   "approved_after", "mediation_note", "resolved_at"]
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     """A claim. Created by the institution with `policy`, `incident`, `section`, `claimed_amount`
     and optionally one line per person or cost item (default: one line for the only person the
     section covers)."""

@@ -3,14 +3,14 @@ from decimal import Decimal
 from django.urls import reverse
 from rest_framework import serializers
 
-from config.api import display
+from config.api import ModelSerializer, display
 from insurance.choices import Payer, Section
 from insurance.models import Broker, Insurer, Policy, PolicyDocument, PolicyEvent, RatingScheme
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class InsurerSerializer(serializers.ModelSerializer):
+class InsurerSerializer(ModelSerializer):
     class Meta:
         model = Insurer
         fields = ["code", "name", "uscc", "updated_at"]
@@ -25,7 +25,7 @@ class SectionSerializer(serializers.Serializer):
     deductible = serializers.DecimalField(**MONEY, min_value=0)
 
 
-class SchemeSerializer(serializers.ModelSerializer):
+class SchemeSerializer(ModelSerializer):
     region = serializers.CharField(source="region_id", read_only=True)
     sections = SectionSerializer(many=True, read_only=True)
 
@@ -49,7 +49,7 @@ class CoInsurerSerializer(serializers.Serializer):
     share = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99.99"))
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -60,7 +60,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("api:policy-document", kwargs={"pk": obj.policy_id, "document_id": obj.pk})
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
 
     class Meta:
@@ -68,7 +68,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["action", "from_status", "to_status", "actor", "note", "at"]
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(ModelSerializer):
     """A policy. On create and update the premium is rated by the server, never sent."""
 
     institution = serializers.IntegerField(source="institution_id", required=False)
