@@ -404,6 +404,7 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
+    import config.wsgi  # noqa: F401 — load the app as a production worker does (gc.freeze included)
     from django.conf import settings
 
     if "testserver" not in settings.ALLOWED_HOSTS:
