@@ -33,6 +33,7 @@ from config.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from config.services import actor_or_none, check_version, required_text
 from config.states import SYSTEM, find_transition, transition
 from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
+from credit.flags import sync_flag
 from credit.models import BlacklistCase, BlacklistEvent, BlacklistFile
 from institutions.models import Institution, Person, Practitioner
 
@@ -170,30 +171,17 @@ def _party_users(case: BlacklistCase):
 
 
 def refresh_blacklist_flags(institution_ids=None) -> int:
-    """Institution.is_blacklisted = an institution case is listed or removal_requested: two
-    set-based updates. Returns how many institutions changed."""
+    """Institution.is_blacklisted = an institution case is listed or removal_requested. Returns how
+    many institutions changed."""
     live = BlacklistCase.objects.filter(subject_type=SubjectType.INSTITUTION, status__in=LIVE).values("institution_id")
-    homes = Institution.objects.all()
-    if institution_ids is not None:
-        homes = homes.filter(pk__in=list(institution_ids))
-    now = timezone.now()
-    on = homes.filter(is_blacklisted=False, pk__in=live).update(is_blacklisted=True, updated_at=now)
-    off = homes.filter(is_blacklisted=True).exclude(pk__in=live).update(is_blacklisted=False, updated_at=now)
-    return on + off
+    return sync_flag(Institution, "is_blacklisted", live, institution_ids)
 
 
 def refresh_person_flags(person_ids=None) -> int:
     """Person.is_blacklisted = a practitioner case about them is listed or removal_requested (joint
-    punishment flags them on every home they work for): two set-based updates. Returns how many
-    people changed."""
+    punishment flags them on every home they work for). Returns how many people changed."""
     live = BlacklistCase.objects.filter(subject_type=SubjectType.PRACTITIONER, status__in=LIVE).values("practitioner_id")
-    people = Person.objects.all()
-    if person_ids is not None:
-        people = people.filter(pk__in=list(person_ids))
-    now = timezone.now()
-    on = people.filter(is_blacklisted=False, pk__in=live).update(is_blacklisted=True, updated_at=now)
-    off = people.filter(is_blacklisted=True).exclude(pk__in=live).update(is_blacklisted=False, updated_at=now)
-    return on + off
+    return sync_flag(Person, "is_blacklisted", live, person_ids)
 
 
 def _begin(actor, case_id: int, action: str, expected_version: int | None):

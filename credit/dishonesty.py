@@ -15,6 +15,7 @@ from accounts.choices import Role
 from accounts.scoping import region_in_scope, scoped
 from config.errors import NotAllowed, NotFound, ValidationFailed
 from credit.choices import DishonestyKind
+from credit.flags import sync_flag
 from credit.models import DishonestyRecord
 from institutions.models import Institution, Person, Practitioner
 
@@ -44,18 +45,11 @@ def _person_in_scope(actor, person_id) -> Person:
 
 
 def refresh_flags(person_ids=None, *, today: date | None = None) -> int:
-    """Person.has_dishonesty_record = an unexpired record (valid_until >= today): two set-based
-    updates touching only rows that change. Returns how many people changed."""
+    """Person.has_dishonesty_record = an unexpired record (valid_until >= today). Returns how many
+    people changed."""
     today = today or timezone.localdate()
     live = DishonestyRecord.objects.filter(valid_until__gte=today).values("person_id")
-    people = Person.objects.all()
-    if person_ids is not None:
-        people = people.filter(pk__in=list(person_ids))
-    now = timezone.now()
-    on = people.filter(has_dishonesty_record=False, pk__in=live).update(has_dishonesty_record=True, updated_at=now)
-    off = people.filter(has_dishonesty_record=True).exclude(pk__in=live).update(
-        has_dishonesty_record=False, updated_at=now)
-    return on + off
+    return sync_flag(Person, "has_dishonesty_record", live, person_ids)
 
 
 def record_dishonesty(*, actor, person_id, data: dict) -> DishonestyRecord:
