@@ -17,12 +17,12 @@ from datetime import date
 from django.db import transaction
 from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat, LPad
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from credit.blacklist import legal_basis_for
 from credit.choices import CaseSource, CaseStatus, Criterion, SubjectType
 from credit.models import BlacklistCase, BlacklistEvent
-from inspections.choices import EscalationKind, PenaltyKind, PenaltyReason
+from inspections.choices import EscalationKind, PenaltyReason
 from inspections.models import Escalation, Penalty
 from insurance.models import Incident
 from insurance.models.claims import Responsibility
@@ -70,7 +70,6 @@ def incident_cases() -> list[BlacklistCase]:
 
 
 PENALTY_CRITERIA = {PenaltyReason.SUBSIDY_FRAUD: Criterion.SUBSIDY_FRAUD, PenaltyReason.OBSTRUCTION: Criterion.OBSTRUCTION}
-PENALTY_KINDS_ZH = {PenaltyKind.WARNING: "警告", PenaltyKind.FINE: "罚款", PenaltyKind.SUSPENSION: "责令停业整顿"}
 
 
 def penalty_cases() -> list[BlacklistCase]:
@@ -78,7 +77,8 @@ def penalty_cases() -> list[BlacklistCase]:
     cases = []
     for p in penalties.order_by("pk"):
         what = "骗取政府补贴资金" if p.reason_code == PenaltyReason.SUBSIDY_FRAUD else "拒绝、阻碍监督检查"
-        measure = PENALTY_KINDS_ZH.get(p.kind, p.kind) + (f" {p.amount:,.2f} 元" if p.amount is not None else "")
+        with translation.override("zh-hans"):  # evidence is Chinese whatever the runner's language
+            measure = p.get_kind_display() + (f" {p.amount:,.2f} 元" if p.amount is not None else "")
         facts = [f"行政处罚决定书 {p.document_number}（{p.decided_on:%Y年%-m月%-d日}），因{what}予以{measure}：",
                  p.reason, f"处罚依据：{p.legal_basis}" if p.legal_basis else ""]
         cases.append(_case(CaseSource.PENALTY, p.pk, p.institution_id, PENALTY_CRITERIA[p.reason_code],
