@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.choices import Department, Role
 from config.api import ModelSerializer, display
+from config.api_rows import row_reads
 from inspections.choices import (
     EscalationKind,
     FindingScope,
@@ -40,10 +41,6 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 DEPARTMENT_LABELS = dict(Department.choices)
 
 
-def _name(user) -> str | None:
-    return str(user) if user is not None else None
-
-
 # ---------------------------------------------------------------------------------------------
 # Inspections
 
@@ -60,14 +57,11 @@ class InspectionResultSerializer(ModelSerializer):
     item = serializers.IntegerField(source="item_id", read_only=True)
     item_code = serializers.CharField(source="item.code", read_only=True)
     outcome_display = display("outcome")
-    answered_by = serializers.SerializerMethodField()
+    answered_by = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = InspectionResult
         fields = ["item", "item_code", "outcome", "outcome_display", "note", "answered_by", "answered_at"]
-
-    def get_answered_by(self, obj) -> str | None:
-        return _name(obj.answered_by)
 
 
 class FindingBriefSerializer(ModelSerializer):
@@ -104,22 +98,21 @@ class InspectionPhotoSerializer(ModelSerializer):
         model = InspectionPhoto
         fields = ["id", "item", "finding", "caption", "original_name", "size", "sha256", "uploaded_at", "url"]
 
+    @row_reads("result_id", "result")
     def get_item(self, obj) -> int | None:
         return obj.result.item_id if obj.result_id else None
 
+    @row_reads("inspection_id")
     def get_url(self, obj) -> str:
         return reverse("api:inspection-photo", kwargs={"pk": obj.inspection_id, "photo_id": obj.pk})
 
 
 class InspectionEventSerializer(ModelSerializer):
-    actor = serializers.SerializerMethodField()
+    actor = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = InspectionEvent
         fields = ["action", "from_status", "to_status", "actor", "note", "at"]
-
-    def get_actor(self, obj) -> str | None:
-        return _name(obj.actor)
 
 
 class InspectionSerializer(ModelSerializer):
@@ -262,26 +255,21 @@ class RectificationFileSerializer(ModelSerializer):
         model = RectificationFile
         fields = ["id", "original_name", "content_type", "size", "sha256", "uploaded_at", "url"]
 
+    @row_reads("rectification")
     def get_url(self, obj) -> str:
         return reverse("api:finding-file", kwargs={"pk": obj.rectification.finding_id, "file_id": obj.pk})
 
 
 class RectificationSerializer(ModelSerializer):
     files = RectificationFileSerializer(many=True, read_only=True)
-    submitted_by = serializers.SerializerMethodField()
+    submitted_by = serializers.CharField(read_only=True, allow_null=True)
     decision_display = display("decision")
-    decided_by = serializers.SerializerMethodField()
+    decided_by = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = Rectification
         fields = ["id", "plan", "evidence_note", "files", "submitted_by", "submitted_at", "decision",
                   "decision_display", "decision_note", "decided_by", "decided_at"]
-
-    def get_submitted_by(self, obj) -> str | None:
-        return _name(obj.submitted_by)
-
-    def get_decided_by(self, obj) -> str | None:
-        return _name(obj.decided_by)
 
 
 class EscalationSerializer(ModelSerializer):
@@ -294,14 +282,11 @@ class EscalationSerializer(ModelSerializer):
 
 
 class FindingEventSerializer(ModelSerializer):
-    actor = serializers.SerializerMethodField()
+    actor = serializers.CharField(read_only=True, allow_null=True)
 
     class Meta:
         model = FindingEvent
         fields = ["action", "from_status", "to_status", "actor", "note", "at"]
-
-    def get_actor(self, obj) -> str | None:
-        return _name(obj.actor)
 
 
 class FindingSerializer(ModelSerializer):
@@ -336,6 +321,7 @@ class FindingSerializer(ModelSerializer):
         ]
         read_only_fields = fields
 
+    @row_reads("status", "deadline")
     def get_overdue(self, obj) -> bool:
         today = self.context.get("today") or timezone.localdate()
         return obj.status == FindingStatus.OVERDUE or (obj.status == FindingStatus.OPEN and obj.deadline < today)

@@ -16,8 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from config.api_defaults import LateRowPagination
 from config.api import ScopedViewSet, expected_version, run_idempotently
+from config.api_rows import RowListMixin
 from config.errors import ValidationFailed
 from inspections import selectors, services
 from inspections.api.serializers import (
@@ -335,13 +335,13 @@ def findings_with_everything(user):
     )
 
 
-class FindingViewSet(ScopedViewSet):
+class FindingViewSet(RowListMixin, ScopedViewSet):
     """Findings of inspections and their rectification: the institution submits its plan and evidence,
     an inspector verifies (accepts or sends back), an inspector or regulator escalates. Transitions take
     `If-Match: "<version>"`."""
 
     selector = staticmethod(findings_with_everything)
-    pagination_class = LateRowPagination
+    late_rows = True
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     ordering_fields = ["deadline", "grade", "severity", "status", "created_at", "updated_at"]

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from accounts.choices import Role
 from config.api import IdempotentCreateMixin, ScopedViewSet, expected_version
+from config.api_rows import RowListMixin
 from config.errors import NotAllowed
 from institutions import selectors, services
 from institutions.api.serializers import (
@@ -31,7 +32,7 @@ class RegionViewSet(ScopedViewSet):
     lookup_field = "code"
 
 
-class InstitutionViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
+class InstitutionViewSet(RowListMixin, IdempotentCreateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
     """The registry. Regulators keep it; an institution keeps its own contact and size data."""
 
     selector = staticmethod(selectors.institutions_for)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from config.api import ModelSerializer, display
+from config.api_rows import row_reads
 from insurance.choices import Section
 from insurance.models import (
     Claim,
@@ -126,12 +127,13 @@ class ClaimDocumentSerializer(ModelSerializer):
         fields = ["id", "kind", "kind_display", "original_name", "content_type", "size", "pages", "sha256",
                   "uploaded_at", "url"]
 
+    @row_reads("claim_id")
     def get_url(self, obj) -> str:
         return reverse("api:claim-document", kwargs={"pk": obj.claim_id, "document_id": obj.pk})
 
 
 class ClaimEventSerializer(ModelSerializer):
-    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+    actor = serializers.CharField(read_only=True, allow_null=True, help_text="Who acted; null for the system.")
 
     class Meta:
         model = ClaimEvent
@@ -192,6 +194,7 @@ class ClaimSerializer(ModelSerializer):
         ]
         validators = []  # the service checks duplicates (409) and everything else
 
+    @row_reads("section", "lines.person", "documents.kind")
     def get_missing_documents(self, obj) -> list[str]:
         return claim_services.missing_documents(obj)
 

@@ -10,8 +10,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.choices import Role
-from config.api_defaults import LateRowPagination
 from config.api import IdempotentCreateMixin, ScopedViewSet, expected_version, run_idempotently
+from config.api_rows import RowListMixin
 from insurance.api.claim_serializers import (
     ApproveSerializer,
     AttachmentUploadSerializer,
@@ -112,13 +112,13 @@ class IncidentViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, mixins.Upd
         return _download(get_object_or_404(IncidentAttachment, incident=self.get_object(), pk=attachment_id))
 
 
-class ClaimViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, ScopedViewSet):
+class ClaimViewSet(RowListMixin, IdempotentCreateMixin, mixins.CreateModelMixin, ScopedViewSet):
     """Liability claims. Institutions file and follow theirs; the policy's insurer works them
     (fast-track claims first in its default order); regulators read their region and mediate
     disputes. Every transition: POST claims/{id}/<action>/ with `If-Match: "<version>"`."""
 
     selector = staticmethod(claim_selectors.claims_for)
-    pagination_class = LateRowPagination
+    late_rows = True
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "claimed_amount", "approved_amount", "paid_amount", "number",

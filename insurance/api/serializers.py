@@ -4,6 +4,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from config.api import ModelSerializer, display
+from config.api_rows import row_reads
 from insurance.choices import Payer, Section
 from insurance.models import Broker, Insurer, Policy, PolicyDocument, PolicyEvent, RatingScheme
 
@@ -56,12 +57,13 @@ class DocumentSerializer(ModelSerializer):
         model = PolicyDocument
         fields = ["id", "original_name", "size", "pages", "sha256", "uploaded_at", "url"]
 
+    @row_reads("policy_id")
     def get_url(self, obj) -> str:
         return reverse("api:policy-document", kwargs={"pk": obj.policy_id, "document_id": obj.pk})
 
 
 class EventSerializer(ModelSerializer):
-    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+    actor = serializers.CharField(read_only=True, allow_null=True, help_text="Who acted; null for the system.")
 
     class Meta:
         model = PolicyEvent
@@ -101,6 +103,7 @@ class PolicySerializer(ModelSerializer):
             "verified_at", "not_charged_declared_at", "created_at", "updated_at",
         ]
 
+    @row_reads("verified_at")
     def get_is_verified(self, obj) -> bool:
         return obj.verified_at is not None
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import IdempotentCreateMixin, ScopedViewSet, expected_version
+from config.api_rows import RowListMixin
 from insurance import selectors, services
 from insurance.api.serializers import (
     ActivateSerializer,
@@ -74,7 +75,7 @@ def terms_from(data: dict) -> services.PolicyTerms:
     )
 
 
-class PolicyViewSet(IdempotentCreateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
+class PolicyViewSet(RowListMixin, IdempotentCreateMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
     """Liability policies. The premium is rated by the server from the scheme in force."""
 
     selector = staticmethod(selectors.policies_for)
