@@ -313,7 +313,9 @@ class Claim(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["updated_at"]),
             models.Index(fields=["institution", "created_at"]),
-            models.Index(fields=["insurer", "updated_at"]),
+            # An insurer polling `updated_since`: the range and the list's default order (fast track
+            # first, then oldest) come from the index alone, without reading each claim's row.
+            models.Index(fields=["insurer", "updated_at", "fast_track", "created_at"]),
             models.Index(fields=["insurer", "created_at"]),
             # The dashboard's claims of a period and payments of a period.
             models.Index(fields=["created_at", "institution"]),
