@@ -317,7 +317,8 @@ class RowReader:
         return {model: model._base_manager.in_bulk(ids) if ids else {} for model, ids in wanted.items()}
 
     def _stand_in(self, row, instances, nested):
-        obj = SimpleNamespace(pk=row[0], id=row[0])
+        obj = SimpleNamespace(pk=row[0])
+        setattr(obj, self.model._meta.pk.attname, row[0])
         for attr, index in self.object_columns.items():
             setattr(obj, attr, row[index])
         for relation, (index, model) in self.instance_reads.items():

@@ -77,6 +77,15 @@ def test_the_demo_holds_what_the_readers_must_handle(demo, db):
     assert [what for what, held in holds.items() if not held] == []
 
 
+def test_every_list_read_as_rows_is_compared_here():
+    from inspections.api.views import FindingViewSet
+    from institutions.api.views import InstitutionViewSet
+    from insurance.api.claims import ClaimViewSet
+    from insurance.api.views import PolicyViewSet
+
+    assert set(RowListMixin.__subclasses__()) == {InstitutionViewSet, PolicyViewSet, ClaimViewSet, FindingViewSet}
+
+
 def users():
     return list(User.objects.filter(is_active=True).order_by("role", "pk"))
 
