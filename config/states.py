@@ -28,12 +28,15 @@ def transition(action: str, sources, target: str, roles) -> Transition:
 def find_transition(
     table: list[Transition], *, action: str, state: str, role: str, labels: dict | None = None
 ) -> Transition:
-    """The transition for `action` from `state`, or 409 (wrong state) / 403 (wrong role).
+    """The transition for `action` from `state`: 403 for a role that may never take it, 409 when no
+    one may from this state, 403 when others may.
 
     `labels` (the status field's choices) puts the state's label, not its code, in the message."""
     candidates = [t for t in table if t.action == action]
     if not candidates:
         raise Conflict(_("Unknown action %(action)s.") % {"action": action}, code="unknown_action")
+    if not any(role in t.roles for t in candidates):  # a role that never may: 403 whatever the state
+        raise NotAllowed(_("Your role may not do this to the record."))
     from_here = [t for t in candidates if state in t.sources]
     if not from_here:
         raise Conflict(

@@ -151,7 +151,7 @@ INSPECTION_CASES = [
     ("start", "notified", Role.INSTITUTION, NotAllowed),
     ("complete", "notified", Role.INSPECTOR, Conflict),
     ("close", "in_progress", Role.REGULATOR, Conflict),
-    ("close", "in_progress", Role.INSTITUTION, Conflict),
+    ("close", "in_progress", Role.INSTITUTION, NotAllowed),  # a role that never closes: 403 in any state
 ]
 
 
