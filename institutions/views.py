@@ -6,7 +6,6 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from accounts.scoping import mask, sees_personal_data
 from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.paging import IdsFirstPaginator
 from institutions import selectors, services
 from institutions.filters import InstitutionFilter, PractitionerFilter
 from institutions.forms import (
@@ -84,7 +84,7 @@ def _institution_or_404(user, pk):
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return IdsFirstPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def _with_personal_data(user, practitioners):
