@@ -78,7 +78,11 @@ class CreditScore(models.Model):
         verbose_name = _("credit score")
         verbose_name_plural = _("credit scores")
         ordering = ["-computed_at", "-id"]
-        indexes = [models.Index(fields=["institution", "as_of"]), models.Index(fields=["updated_at"])]
+        indexes = [
+            models.Index(fields=["institution", "as_of"]), models.Index(fields=["updated_at"]),
+            # The score list: the latest score of each home, lowest first (its count reads this index only).
+            models.Index(fields=["score"], condition=Q(is_latest=True), name="credit_latest_by_score"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["institution"], condition=Q(is_latest=True), name="credit_score_one_latest"),
             models.CheckConstraint(condition=Q(score__gte=0, score__lte=100), name="credit_score_0_to_100"),
