@@ -3,10 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scoping import mask
 from credit.choices import CaseStatus, Criterion
 from inspections.forms import EvidenceFiles, VersionForm
+from institutions.choosers import ChooserForm, InstitutionChoiceField
 from institutions.forms import StyledForm
-from institutions.models import Person
+from institutions.models import Person, Practitioner
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -22,22 +24,34 @@ class OptionalFiles(EvidenceFiles):
         return super().clean(data, initial)
 
 
-class ProposeForm(StyledForm, forms.Form):
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None)
-    practitioner = forms.ModelChoiceField(
-        label=_("Practitioner"), queryset=Person.objects.none(), required=False,
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        # Namesakes at one home are told apart by the end of the ID number, shown masked as in lists.
+        return f"{obj.name} {mask(obj.id_number)}"
+
+
+class ProposeForm(ChooserForm, StyledForm, forms.Form):
+    institution = InstitutionChoiceField()
+    practitioner = PersonChoice(
+        label=_("Practitioner"), queryset=Person.objects.none(), required=False, empty_label=_("— the institution itself —"),
         help_text=_("Leave empty to propose the institution itself."),
+        error_messages={"invalid_choice": _("Not a practitioner of this institution.")},
     )
     criterion = forms.TypedChoiceField(label=_("Listing criterion"), coerce=int,
                                        choices=[("", "")] + list(Criterion.choices))
     evidence = forms.CharField(label=_("Facts and evidence"), widget=forms.Textarea(attrs={"rows": 5}))
     files = OptionalFiles(label=_("Evidence files"))
 
-    def __init__(self, *args, institutions, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
-        people = Person.objects.filter(jobs__institution__in=institutions.values("pk")).distinct()
-        self.fields["practitioner"].queryset = people.order_by("name", "pk")
+        # The people of the chosen home only (its staff, past and present): none before one is chosen.
+        home, field = self.fields["institution"].chosen(), self.fields["practitioner"]
+        if home is None:
+            field.help_text = _("Choose the institution first: its people are listed then. "
+                                "Leave empty to propose the institution itself.")
+        else:
+            field.queryset = Person.objects.filter(
+                pk__in=Practitioner.objects.filter(institution=home).values("person_id")).order_by("name", "pk")
 
 
 class NoteForm(StyledForm, VersionForm):

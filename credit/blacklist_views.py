@@ -21,7 +21,6 @@ from credit.models import BlacklistEvent, BlacklistFile
 from inspections.views import refuse
 from institutions.forms import FIXABLE_ERRORS, style_filter_form
 from institutions.importing import csv_bytes
-from institutions.selectors import institutions_for
 from institutions.views import page, paginate
 
 READERS = (Role.ADMIN, Role.REGULATOR, Role.INSTITUTION)
@@ -101,8 +100,8 @@ def case_propose(request):
     user = request.user
     if user.role not in services.REGULATORS:
         raise PermissionDenied
-    homes = institutions_for(user).order_by("name", "pk")
-    form = f.ProposeForm(request.POST or None, request.FILES or None, institutions=homes,
+    form = f.ProposeForm(request.POST or None, request.FILES or None, user=user,
+                         search=request.GET.get("institution_q", ""),
                          initial={"institution": request.GET.get("institution")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -33,10 +33,12 @@ from inspections.choices import (
 from inspections.filters import FindingFilter, InspectionFilter, PenaltyFilter
 from inspections.models import ChecklistTemplate, Inspection
 from inspections.selectors import OPEN_FINDING_STATUSES
+from institutions.choosers import ChooserForm, InstitutionChoiceField
 from institutions.forms import DATE, StyledForm
 
 NOTE = forms.Textarea(attrs={"rows": 2})
 EVIDENCE_ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+INSPECTORS_SHOWN = 50  # the plan form's checkboxes before a home is chosen
 
 
 # --- list filters ---------------------------------------------------------------------------------
@@ -103,8 +105,14 @@ class InspectorChoice(forms.ModelMultipleChoiceField):
         return f"{obj} · {obj.get_department_display()} · {obj.region.name if obj.region else ''}"
 
 
-class PlanForm(StyledForm, forms.Form):
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None, empty_label=_("— choose —"))
+def may_inspect_q(region_code: str) -> Q:
+    """Inspectors who may work at a home of `region_code`: of its county, its city or its province
+    (services._team's rule, accounts.scoping.region_in_scope, as a filter)."""
+    return Q(region_id__in={region_code, region_code[:4] + "00", region_code[:2] + "0000"})
+
+
+class PlanForm(ChooserForm, StyledForm, forms.Form):
+    institution = InstitutionChoiceField(active_only=True)
     type = forms.ChoiceField(label=pgettext_lazy("inspection", "Type"), choices=InspectionType.choices, widget=forms.RadioSelect,
                              initial=InspectionType.ROUTINE)
     scheduled_for = forms.DateField(label=_("Date"), widget=DATE)
@@ -117,12 +125,25 @@ class PlanForm(StyledForm, forms.Form):
                                        empty_label=_("The one that applies in the institution's region"))
     reason = forms.CharField(label=_("Reason"), required=False, widget=NOTE,
                              help_text=_("Required for a case inspection: the complaint or accident behind it."))
+    inspectors_wait_for_home = False  # too many candidates to list before the home is known
 
-    def __init__(self, *args, user, institutions, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
-        self.fields["inspectors"].queryset = team_candidates(user)
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["inspectors"].queryset = self._inspectors(user)
         self.fields["checklist"].queryset = usable_checklists(user)
+
+    def _inspectors(self, user):
+        """Who may inspect the chosen home (and whoever was ticked, so the service can say why not).
+        With no home chosen yet, the planner's candidates if they are few (a county's team), else
+        none: a province or the country has thousands of inspectors, of whom a home may have four."""
+        candidates = team_candidates(user)
+        home = self.fields["institution"].chosen()
+        if home is not None:
+            ticked = [pk for pk in (self["inspectors"].value() or []) if str(pk).isdigit()][:INSPECTORS_SHOWN]
+            return candidates.filter(may_inspect_q(home.region_id) | Q(pk__in=ticked))
+        few = list(candidates.values_list("pk", flat=True)[:INSPECTORS_SHOWN + 1])
+        self.inspectors_wait_for_home = len(few) > INSPECTORS_SHOWN
+        return candidates.none() if self.inspectors_wait_for_home else candidates.filter(pk__in=few)
 
     def plan(self) -> services.Plan:
         data = self.cleaned_data
@@ -302,13 +323,12 @@ class EscalateForm(StyledForm, VersionForm, PenaltyFields):
         return data
 
 
-class PenaltyForm(StyledForm, PenaltyFields):
-    institution = forms.ModelChoiceField(label=_("Institution"), queryset=None, empty_label=_("— choose —"))
+class PenaltyForm(ChooserForm, StyledForm, PenaltyFields):
+    institution = InstitutionChoiceField()
 
     field_order = ["institution", "penalty_kind", "reason_code", "amount", "decided_on", "document_number",
                    "legal_basis", "reason", "document"]
 
-    def __init__(self, *args, institutions, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institution"].queryset = institutions
         self.fields["penalty_kind"].required = True

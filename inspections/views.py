@@ -34,11 +34,9 @@ from inspections.choices import FindingStatus, InspectionStatus, InspectionType,
 from inspections.models import Finding, Inspection, InspectionPhoto, RectificationFile, Signature
 from institutions.forms import FIXABLE_ERRORS, add_service_errors, style_filter_form
 from institutions.importing import CONTENT_TYPES, csv_bytes
-from institutions.selectors import institutions_for
 from institutions.views import page, paginate
 
 EXPORT_FORMATS = set(CONTENT_TYPES)
-INSTITUTION_CHOICES_SHOWN = 300  # the plan form's select; a search narrows it
 ACTIVE = (InspectionStatus.PLANNED, InspectionStatus.NOTIFIED, InspectionStatus.IN_PROGRESS)
 STARTED = (InspectionStatus.IN_PROGRESS, InspectionStatus.COMPLETED, InspectionStatus.CLOSED)
 
@@ -237,26 +235,11 @@ def inspection_export(request):
 # --- planning ------------------------------------------------------------------------------------
 
 
-def _plan_institutions(request):
-    """Active homes in scope (what the form accepts), and the ones its select lists: a search narrows
-    them, and never more than a readable number, plus the one already chosen."""
-    homes = institutions_for(request.user).filter(is_active=True).order_by("name", "pk")
-    q = request.GET.get("q", "").strip()
-    listed = homes.filter(Q(name__icontains=q) | Q(uscc__iexact=q)) if q else homes
-    ids = list(listed.values_list("pk", flat=True)[:INSTITUTION_CHOICES_SHOWN + 1])
-    more, shown = len(ids) > INSTITUTION_CHOICES_SHOWN, ids[:INSTITUTION_CHOICES_SHOWN]
-    chosen = request.POST.get("institution") or request.GET.get("institution", "")
-    if chosen.isdigit():
-        shown.append(int(chosen))
-    return homes, homes.filter(pk__in=shown), more
-
-
 @page
 def inspection_create(request):
     user = request.user
     if not page_rules.may_plan(user):
         raise PermissionDenied
-    accepted, listed, more = _plan_institutions(request)
     today = timezone.localdate()
     initial = {
         "institution": request.GET.get("institution", ""),
@@ -264,7 +247,9 @@ def inspection_create(request):
     }
     if user.role == Role.INSPECTOR:
         initial |= {"departments": [user.department], "inspectors": [user.pk]}
-    form = f.PlanForm(request.POST or None, user=user, institutions=accepted, initial=initial)
+    # `q`: the search of the page's earlier links; the form's own box posts institution_q.
+    form = f.PlanForm(request.POST or None, user=user, initial=initial,
+                      search=request.GET.get("institution_q") or request.GET.get("q", ""))
     if request.method == "POST" and form.is_valid():
         try:
             inspection = services.plan_inspection(actor=user, plan=form.plan())
@@ -273,10 +258,8 @@ def inspection_create(request):
         else:
             messages.success(request, _("Inspection %(number)s planned.") % {"number": inspection.number})
             return redirect("inspection-detail", pk=inspection.pk)
-    form.fields["institution"].queryset = listed  # validated against all of them; lists a readable few
     return render(request, "inspections/inspection_form.html", {
-        "form": form, "more_institutions": more, "q": request.GET.get("q", ""),
-        "notice_days": rules.setting("notice_working_days"),
+        "form": form, "notice_days": rules.setting("notice_working_days"),
     })
 
 
@@ -846,8 +829,8 @@ def penalty_list(request):
     may_record = page_rules.may_record_penalty(user)
     form = None
     if may_record:
-        homes = institutions_for(user).order_by("name", "pk")
-        form = f.PenaltyForm(request.POST or None, request.FILES or None, institutions=homes,
+        form = f.PenaltyForm(request.POST or None, request.FILES or None, user=user,
+                             search=request.GET.get("institution_q", ""),
                              initial={"decided_on": timezone.localdate(), "institution": request.GET.get("institution")})
     elif request.method == "POST":
         raise PermissionDenied

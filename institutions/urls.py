@@ -5,6 +5,7 @@ from institutions import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("institutions/", views.institution_list, name="institution-list"),
+    path("institutions/lookup/", views.institution_lookup, name="institution-lookup"),
     path("institutions/new/", views.institution_create, name="institution-create"),
     path("institutions/export/", views.institution_export, name="institution-export"),
     path("institutions/import/", views.institution_import, name="institution-import"),

@@ -7,20 +7,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework import exceptions
 
 from accounts.choices import Role
 from accounts.scoping import mask, sees_personal_data
-from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
+from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed, error_body
 from config.paging import IdsFirstPaginator
-from institutions import selectors, services
+from institutions import choosers, selectors, services
 from institutions.filters import InstitutionFilter, PractitionerFilter
 from institutions.forms import (
     FIXABLE_ERRORS,
@@ -405,3 +407,20 @@ def import_template(request):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
+
+
+@require_GET
+@never_cache
+def institution_lookup(request):
+    """JSON for static/js/institution-chooser.js: at most choosers.LOOKUP_LIMIT homes of the caller's
+    scope whose name contains `q` or whose USCC is it (`active=1`: active ones only). A 403 in the
+    API's error shape, not the login page, for the public and for roles without such a form."""
+    user = request.user
+    if not user.is_authenticated:
+        refusal = exceptions.NotAuthenticated()
+    elif user.role not in choosers.LOOKUP_ROLES:
+        refusal = exceptions.PermissionDenied()
+    else:
+        rows, more = choosers.lookup(user, request.GET.get("q", ""), active_only=request.GET.get("active") == "1")
+        return JsonResponse({"results": rows, "more": more})
+    return JsonResponse(error_body(refusal.default_code, refusal.default_detail), status=403)
