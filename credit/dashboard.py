@@ -240,35 +240,44 @@ def dashboard(user, region_code: str | None = None, year=None, *, quarter=None, 
         r.insured_beds, r.inspected_homes = item["covered_beds"] or 0, item["inspected"]
         r.grades = {grade: item[f"g{grade or '_'}"] for grade in GRADES}
 
+    # Findings, inspections, claims and policies carry their home's region: the whole country groups
+    # them by it, each from its own covering index, without joining every fact to its home. A region
+    # finds its facts through its homes instead (`institution__region`): the few homes' keys lead
+    # into the facts' (institution, …) indexes, where the facts' own region would mean scanning the
+    # whole period's index (an administrator's county: 3.5 → 19 ms of SQL); the home being joined
+    # anyway, its region groups them without reading the facts' rows.
+    # Open findings of inactive homes are left out by a look-up of the home by key (NOT EXISTS),
+    # not by a scan of every home for the inactive ones (6–8 ms whatever the region).
+    fact_region = "institution__region_id" if code else "region_id"
+    inactive_home = Institution.objects.filter(pk=OuterRef("institution_id"), is_active=False)
     for item in _grouped(
-        within("institution__region", Finding.objects.filter(institution__is_active=True,
-                                                             status__in=OPEN_FINDING_STATUSES)),
-        "institution__region_id",
-        length, major=Count("id", filter=Q(is_major_hazard=True, status__in=OPEN_FINDING_STATUSES)),
+        within("institution__region",
+               Finding.objects.filter(~Exists(inactive_home), status__in=OPEN_FINDING_STATUSES)),
+        fact_region, length, major=Count("id", filter=Q(is_major_hazard=True, status__in=OPEN_FINDING_STATUSES)),
         overdue=Count("id", filter=overdue_q(today)),
     ):
         row(item["child"]).major_open, row(item["child"]).overdue = item["major"], item["overdue"]
 
     for item in _grouped(
-        within("institution__region", Inspection.objects.filter(status__in=STARTED, started_at__gte=start,
-                                                                started_at__lt=end)),
-        "institution__region_id", length, n=Count("id"),
+        within("institution__region",
+               Inspection.objects.filter(status__in=STARTED, started_at__gte=start, started_at__lt=end)),
+        fact_region, length, n=Count("id"),
     ):
         row(item["child"]).inspections_done = item["n"]
 
     # Claims reported and payments made in the period: two range scans of their own indexes, not
     # one scan of every claim for either.
     claims = within("institution__region", Claim.objects.all())
-    for item in _grouped(claims.filter(created_at__gte=start, created_at__lt=end), "institution__region_id", length,
+    for item in _grouped(claims.filter(created_at__gte=start, created_at__lt=end), fact_region, length,
                          n=Count("id")):
         row(item["child"]).claims = item["n"]
-    for item in _grouped(claims.filter(paid_at__gte=start, paid_at__lt=end), "institution__region_id", length,
+    for item in _grouped(claims.filter(paid_at__gte=start, paid_at__lt=end), fact_region, length,
                          paid=Sum("paid_amount")):
         row(item["child"]).paid_amount = item["paid"] or ZERO
 
     policies = within("institution__region", Policy.objects.filter(
         status__in=[PolicyStatus.ACTIVE, PolicyStatus.EXPIRED], start_date__lte=period.end, end_date__gte=period.start))
-    for item in _grouped(policies, "institution__region_id", length, premium=Sum("premium")):
+    for item in _grouped(policies, fact_region, length, premium=Sum("premium")):
         row(item["child"]).premium = item["premium"] or ZERO
 
     for item in _grouped(

@@ -127,12 +127,12 @@ def inspection_overview(user, region=None, today: date | None = None) -> Overvie
     done = visible_inspections(user, Inspection.objects.filter(where)).filter(
         status__in=DONE, completed_at__gte=start, completed_at__lt=end
     )
-    for item in done.annotate(child=Substr("institution__region_id", 1, length)).values("child").annotate(n=Count("id")).order_by():
+    for item in done.annotate(child=Substr("region_id", 1, length)).values("child").annotate(n=Count("id")).order_by():
         row(item["child"]).inspections_done = item["n"]
 
     open_findings = visible_findings(user, Finding.objects.filter(where)).filter(status__in=OPEN_FINDING_STATUSES)
     for item in (
-        open_findings.annotate(child=Substr("institution__region_id", 1, length)).values("child")
+        open_findings.annotate(child=Substr("region_id", 1, length)).values("child")
         .annotate(n=Count("id"), major=Count("id", filter=Q(is_major_hazard=True)),
                   overdue=Count("id", filter=overdue_q(today))).order_by()
     ):

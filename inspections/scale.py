@@ -106,8 +106,8 @@ def _planned(ctx, rng: Random, home: Home, team: dict, template: int, day: date)
     pk = ctx.new_id(Inspection)
     created = at(ctx.today - timedelta(days=rng.randrange(1, 10)), 10)
     notified = rules.notice_due_by(day, today=ctx.today) is False or rng.random() < 0.5
-    ctx.row(Inspection, id=pk, number=f"JC{day.year}-{pk:06d}", institution_id=home.id, type=InspectionType.ROUTINE,
-            status=InspectionStatus.NOTIFIED if notified else InspectionStatus.PLANNED,
+    ctx.row(Inspection, id=pk, number=f"JC{day.year}-{pk:06d}", institution_id=home.id, region_id=home.region,
+            type=InspectionType.ROUTINE, status=InspectionStatus.NOTIFIED if notified else InspectionStatus.PLANNED,
             departments=departments, checklist_id=template, scheduled_for=day,
             notified_at=created + timedelta(hours=2) if notified else None, version=2 if notified else 1,
             created_by_id=regulator_for(ctx, home.region),
@@ -152,8 +152,8 @@ def _inspection(ctx, rng: Random, home: Home, team: dict, template: int, items, 
     events += [("start", events[-1][2], "in_progress", started), ("complete", "in_progress", "completed", completed)]
     if closed:
         events.append(("close", "completed", "closed", closed))
-    ctx.row(Inspection, id=pk, number=f"JC{day.year}-{pk:06d}", institution_id=home.id, type=kind,
-            status=events[-1][2], departments=departments, checklist_id=template, scheduled_for=day,
+    ctx.row(Inspection, id=pk, number=f"JC{day.year}-{pk:06d}", institution_id=home.id, region_id=home.region,
+            type=kind, status=events[-1][2], departments=departments, checklist_id=template, scheduled_for=day,
             reason="" if kind == InspectionType.ROUTINE else "根据投诉举报和风险研判开展检查。", notified_at=notified,
             started_at=started, completed_at=completed, closed_at=closed, version=len(events),
             conclusion=f"检查完毕，发现问题{len(findings)}项，已当场告知并下达整改通知。",
@@ -181,7 +181,8 @@ def _finding(ctx, rng: Random, home: Home, inspection: int, item: dict, day: dat
     pk = ctx.new_id(Finding)
     events = [("record", "", FindingStatus.OPEN, issued)]
     rectifications = []
-    finding = dict(id=pk, inspection_id=inspection, institution_id=home.id, item_id=item["id"],
+    finding = dict(id=pk, inspection_id=inspection, institution_id=home.id, region_id=home.region,
+                   item_id=item["id"],
                    description=f"{item['text'][:150]}：{NOTES[n % len(NOTES)]}", legal_basis=item["clause"][:300],
                    is_major_hazard=item["is_major_hazard"], severity=severity, scope_of_harm=scope,
                    grade=rules.grade_for(severity, scope), deadline=due, created_by_id=inspector, created_at=issued)

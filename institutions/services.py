@@ -17,6 +17,7 @@ from accounts.scoping import region_in_scope, scoped
 from config.audit import log_created
 from config.errors import NotAllowed, NotFound, PreconditionFailed, ValidationFailed
 from institutions.models import Institution, Person, Practitioner, Region, SpecialEquipment
+from institutions.signals import institution_moved
 
 IDENTITY_FIELDS = frozenset(
     {
@@ -162,10 +163,16 @@ def update_institution(*, actor, institution_id: int, data: dict, expected_versi
         )
     if not changed:
         return institution
+    moved_from = institution.region_id
     for name, value in changed.items():
         setattr(institution, name, value)
     institution.version += 1
     _save(institution, unique_field="uscc", validate_constraints=False)
+    if institution.region_id != moved_from:
+        # Its policies, claims, inspections and findings carry the region too: they move in this
+        # transaction (receivers in insurance and inspections).
+        institution_moved.send(Institution, institution_id=institution.pk, from_region=moved_from,
+                               to_region=institution.region_id)
     return institution
 
 

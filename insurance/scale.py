@@ -219,7 +219,8 @@ def _policy(ctx, rng, home: Home, insurer_id, scheme, split, start, end, status,
     bound_policy = status != PolicyStatus.DRAFT
     policy = ctx.row(
         Policy, id=pk, number=f"{code}{start.year}{pk:08d}" if bound_policy else "",
-        institution_id=home.id, insurer_id=insurer_id, scheme_id=scheme.id, start_date=start, end_date=end,
+        institution_id=home.id, region_id=home.region, insurer_id=insurer_id, scheme_id=scheme.id,
+        start_date=start, end_date=end,
         insured_beds=home.beds, base_rate_per_bed=quote.base_rate_per_bed, rate_factor=quote.rate_factor,
         premium=quote.premium,
         rating=quote.as_json() | {"scheme": {"id": scheme.id, "name": scheme.name, "version": scheme.version}},
@@ -322,10 +323,12 @@ def _claim(ctx, rng: Random, home: Home, incident: int, reported, person: int, o
         lines.append(dict(claim_id=pk, person_id=person, item=item, claimed_amount=amount,
                           approved_amount=line_approved, paid_amount=line_approved if paid else None,
                           rejection_reason="no_liability" if rejected else ""))
-    # insurer: the policy's, denormalised on the claim (Claim.save fills it; rows here bypass save).
+    # insurer and region: the policy's and the home's, denormalised on the claim (Claim.save fills
+    # them; rows here bypass save).
     claim = dict(id=pk, number=f"CLM-{reported.year}-{pk:07d}", policy_id=policy["id"],
                  insurer_id=policy["insurer_id"], incident_id=incident,
-                 institution_id=home.id, section=section, claimed_amount=sum((a for _i, a in items), Decimal(0)),
+                 institution_id=home.id, region_id=home.region, section=section,
+                 claimed_amount=sum((a for _i, a in items), Decimal(0)),
                  approved_amount=sum((line["approved_amount"] for line in lines), Decimal(0)) if approved else None,
                  status=status, version=1 + len(path), rejection_reason="no_liability" if rejected else "",
                  created_by_id=ctx.home_users[home.id], created_at=reported)

@@ -15,6 +15,7 @@ from inspections.choices import (
     RectificationDecision,
     Severity,
 )
+from institutions.signals import region_of_home
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FINE_CAP = 30000  # 元: the most a civil-affairs bureau may fine a home (domain.md §4)
@@ -32,6 +33,12 @@ class Finding(models.Model):
     )
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="findings"
+    )
+    # The institution's region, so the dashboard counts open findings by region from an index of
+    # this table alone (save() fills it; a home's move carries it along, institutions.signals).
+    region = models.ForeignKey(
+        "institutions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+", editable=False,
+        db_index=False,
     )
     item = models.ForeignKey(
         "inspections.ChecklistItem", verbose_name=_("checklist item"), null=True, blank=True, on_delete=models.PROTECT,
@@ -63,6 +70,9 @@ class Finding(models.Model):
             models.Index(fields=["institution", "status"]),
             models.Index(fields=["status", "deadline"]),
             models.Index(fields=["updated_at"]),
+            # Open findings by region on the dashboard and the inspection overview, from the index
+            # alone (the institution for the "active homes only" check).
+            models.Index(fields=["status", "region", "is_major_hazard", "deadline", "institution"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(severity__gte=1, severity__lte=4), name="finding_severity_1_to_4"),
@@ -71,6 +81,11 @@ class Finding(models.Model):
 
     def __str__(self):
         return f"{self.grade} {self.description[:40]}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.region_id is None and self.institution_id is not None:
+            self.region_id = region_of_home(self)
+        super().save(*args, **kwargs)
 
 
 class FindingEvent(models.Model):

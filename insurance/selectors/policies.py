@@ -126,7 +126,7 @@ def coverage_for(user, region=None, today: date | None = None) -> Coverage:
 
     in_force = policies_for(user).filter(in_force_q(today), institution__in=homes)
     for item in (
-        in_force.annotate(child=Substr("institution__region_id", 1, length)).values("child")
+        in_force.annotate(child=Substr("region_id", 1, length)).values("child")
         .annotate(beds=Sum("insured_beds")).order_by()
     ):
         if item["child"] in rows:

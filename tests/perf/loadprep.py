@@ -76,7 +76,7 @@ def _copies(template, count, home_user):
         ])
         claims = Claim.objects.bulk_create([
             Claim(policy_id=template.policy_id, incident=row, institution_id=template.institution_id,
-                  insurer_id=template.insurer_id,
+                  insurer_id=template.insurer_id, region_id=template.region_id,
                   section=template.section, policy_year=template.policy_year, claimed_amount=template.claimed_amount,
                   fast_track=template.fast_track, created_by=home_user)
             for row in incidents

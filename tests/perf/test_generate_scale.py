@@ -10,6 +10,7 @@ from random import Random
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -113,6 +114,14 @@ def test_claims_status_is_their_last_events(output):
         if claim.paid_amount is not None:
             assert claim.paid_amount <= claim.approved_amount
     assert len({c.updated_at.date() for c in claims}) > 20  # spread in time, for updated_since polling
+
+
+def test_every_fact_carries_its_homes_region(output):
+    """The generator writes rows without save(): the region the dashboard groups by must still be
+    the home's, or a province's figures would be counted under another."""
+    for model in (Policy, Claim, Inspection, Finding):
+        assert model.objects.exists(), model
+        assert not model.objects.exclude(region=F("institution__region")).exists(), model
 
 
 def test_policies_pass_full_clean_and_funding_adds_up(output):
