@@ -30,8 +30,9 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "uscc", "region", "type", "beds_total", "level", "credit_grade", "is_blacklisted", "is_active"]
     list_filter = ["type", "nature", "level", "credit_grade", "is_blacklisted", "is_active"]
     search_fields = ["name", "uscc"]
-    raw_id_fields = ["region"]
-    readonly_fields = ["credit_score", "credit_grade", "is_blacklisted", "version", "created_at", "updated_at"]
+    # The region is moved by the registry's service only: its policies, claims, inspections and
+    # findings move with it there (institutions.signals), which an edit here would skip.
+    readonly_fields = ["region", "credit_score", "credit_grade", "is_blacklisted", "version", "created_at", "updated_at"]
     inlines = [EquipmentInline]
 
 

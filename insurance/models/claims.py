@@ -149,7 +149,7 @@ class DisputeOutcome(models.TextChoices):
 class Incident(models.Model):
     """An accident at an institution (事故报告). Insurers read it only through a claim of theirs."""
 
-    scope = ScopePaths(region="institution__region", institution="institution", insurer="claims__policy__insurer")
+    scope = ScopePaths(region="institution__region", institution="institution", insurer="claims__insurer")
 
     institution = models.ForeignKey(
         "institutions.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="incidents"
@@ -324,6 +324,10 @@ class Claim(models.Model):
             # first, then oldest) come from the index alone, without reading each claim's row.
             models.Index(fields=["insurer", "updated_at", "fast_track", "created_at"]),
             models.Index(fields=["insurer", "created_at"]),
+            # An insurer's work queue (its claims in the open statuses): counted and ordered from the index.
+            models.Index(fields=["insurer", "status", "fast_track", "created_at"]),
+            # An insurer sees the incidents it has a claim for (Incident.scope): found from the index alone.
+            models.Index(fields=["insurer", "incident"]),
             # The dashboard's claims of a period and payments of a period, by region.
             models.Index(fields=["created_at", "region"]),
             models.Index(fields=["paid_at", "region", "paid_amount"]),
