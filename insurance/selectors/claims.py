@@ -1,11 +1,12 @@
 """Reads of incidents and claims, scoped and optimised; claims statistics in a fixed handful of
 queries whatever the number of claims."""
 
+from collections import defaultdict
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Prefetch, Q, Sum
-from django.db.models.functions import ExtractYear, Substr
+from django.db.models import Count, F, FloatField, Func, IntegerField, Prefetch, Q, Sum, Window
+from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,24 +101,79 @@ def _ratio(part, whole) -> Decimal | None:
     return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def _days(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _duration_summary(samples: list[float]) -> dict:
-    return {"count": len(samples), "median_days": _days(percentile(samples, 0.5)),
-            "p90_days": _days(percentile(samples, 0.9))}
+class _Year(Func):
+    """The calendar year of a date; native on SQLite, where Django's ExtractYear calls back into
+    Python for every row (0.7 s over the country's claims)."""
+
+    output_field = IntegerField()
+    template = "CAST(EXTRACT(YEAR FROM %(expressions)s) AS INTEGER)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="CAST(strftime('%%%%Y', %(expressions)s) AS INTEGER)",
+                           **extra_context)
+
+
+class _DaysBetween(Func):
+    """(later − earlier) in days, a float; null when either is null."""
+
+    output_field = FloatField()
+    template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="(julianday(%(expressions)s))",
+                           arg_joiner=") - julianday(", **extra_context)
+
+
+DURATION_STEPS = {"to_registration": "registered_at", "to_approval": "approved_at", "to_payment": "paid_at"}
+# Percentiles as fractions, so the database finds the ranks around them in integer arithmetic.
+PERCENTILES = {"median_days": (1, 2), "p90_days": (9, 10)}
+
+
+def _summary(n: int, ranked: dict) -> dict:
+    """Count, median and 90th percentile of n values from the ranked ones around each percentile
+    (rank → value, ranks from 1), interpolated between closest ranks like PostgreSQL's percentile_cont."""
+    summary = {"count": n}
+    for name, (num, den) in PERCENTILES.items():
+        if not n:
+            summary[name] = None
+            continue
+        low, position = (n - 1) * num // den, (n - 1) * num / den
+        high = min(low + 1, n - 1)
+        summary[name] = _days(ranked[low + 1] + (ranked[high + 1] - ranked[low + 1]) * (position - low))
+    return summary
+
+
+def _durations(claims) -> tuple[dict, dict]:
+    """Days from the report to registration, approval and payment: ({step: summary} over all the
+    claims, {insurer id: {step: summary}}). The database ranks the claims and returns only the few
+    values around each percentile — never every claim's dates (the country has 220,000 claims)."""
+    overall, per_insurer = {}, defaultdict(dict)
+    for name, step in DURATION_STEPS.items():
+        days = _DaysBetween(step, "created_at")
+        order = [days.asc(), F("pk").asc()]
+        ranked = claims.filter(**{f"{step}__isnull": False}).annotate(
+            days=days, n_all=Window(Count("pk")), rank_all=Window(RowNumber(), order_by=order),
+            n_one=Window(Count("pk"), partition_by=[F("insurer_id")]),
+            rank_one=Window(RowNumber(), partition_by=[F("insurer_id")], order_by=order),
+        )
+        near = Q()
+        for num, den in PERCENTILES.values():
+            for scope in ("all", "one"):
+                low = (F(f"n_{scope}") - 1) * num / den
+                near |= Q(**{f"rank_{scope}": low + 1}) | Q(**{f"rank_{scope}": low + 2})
+        n_all, ranks_all, n_one, ranks_one = 0, {}, {}, defaultdict(dict)
+        for insurer, value, n, rank, n_mine, rank_mine in ranked.filter(near).values_list(
+                "insurer_id", "days", "n_all", "rank_all", "n_one", "rank_one"):
+            n_all, ranks_all[rank], n_one[insurer], ranks_one[insurer][rank_mine] = n, value, n_mine, value
+        overall[name] = _summary(n_all, ranks_all)
+        for insurer, n in n_one.items():
+            per_insurer[insurer][name] = _summary(n, ranks_one[insurer])
+    return overall, per_insurer
 
 
 AMOUNTS = {"count": Count("id"), "claimed": Sum("claimed_amount"), "approved": Sum("approved_amount"),
@@ -164,7 +220,7 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
                    for i in claims.values("incident__category").annotate(**AMOUNTS).order_by("incident__category")]
 
     insurer_rows = list(
-        claims.values("policy__insurer__code", "policy__insurer__name").annotate(
+        claims.values("insurer", "insurer__code", "insurer__name").annotate(
             **AMOUNTS,
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
             overdue=Count("id", filter=overdue),
@@ -175,9 +231,9 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
             reopened=Count("id", filter=Q(reopen_count__gt=0)),
             fast=Count("id", filter=Q(fast_track=True)),
             withdrawn=Count("id", filter=Q(status=ClaimStatus.WITHDRAWN)),
-        ).order_by("policy__insurer__code")
+        ).order_by("insurer__code")
     )
-    by_insurer = [_row(i["policy__insurer__code"], i["policy__insurer__name"], i) for i in insurer_rows]
+    by_insurer = [_row(i["insurer__code"], i["insurer__name"], i) for i in insurer_rows]
 
     region_rows = list(
         claims.annotate(child=Substr("region_id", 1, length)).values("child").annotate(**AMOUNTS)
@@ -185,19 +241,19 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
     )
 
     paid_cells = list(
-        claims.annotate(child=Substr("region_id", 1, length), year=ExtractYear("policy__start_date"))
-        .values("policy__insurer__code", "child", "year").annotate(paid=Sum("paid_amount"))
+        claims.annotate(child=Substr("region_id", 1, length), year=_Year("policy__start_date"))
+        .values("insurer__code", "child", "year").annotate(paid=Sum("paid_amount"))
         .order_by()
     )
     premium_cells = list(
-        policies.order_by().annotate(child=Substr("region_id", 1, length), year=ExtractYear("start_date"))
+        policies.order_by().annotate(child=Substr("region_id", 1, length), year=_Year("start_date"))
         .values("insurer__code", "insurer__name", "child", "year").annotate(premium=Sum("premium"))
         .order_by()
     )
     children = {row["child"] for row in region_rows} | {c["child"] for c in premium_cells}
     names = dict(Region.objects.filter(code__in=[c.ljust(6, "0") for c in children]).values_list("code", "name"))
 
-    durations = list(claims.values_list("policy__insurer__code", "created_at", "registered_at", "approved_at", "paid_at"))
+    overall_durations, insurer_durations = _durations(claims)
 
     # --- combine in Python: nothing below touches the database.
     def region_label(child):
@@ -206,14 +262,14 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
     by_region = [_row(r["child"].ljust(6, "0"), region_label(r["child"]), r) for r in region_rows]
 
     insurer_names = {c["insurer__code"]: c["insurer__name"] for c in premium_cells}
-    insurer_names.update({i["policy__insurer__code"]: i["policy__insurer__name"] for i in insurer_rows})
+    insurer_names.update({i["insurer__code"]: i["insurer__name"] for i in insurer_rows})
     loss = {"insurer": {}, "region": {}, "year": {}}
     for cell in premium_cells:
         for dimension, key in (("insurer", cell["insurer__code"]), ("region", cell["child"]), ("year", cell["year"])):
             entry = loss[dimension].setdefault(key, {"premium": ZERO, "paid": ZERO})
             entry["premium"] += cell["premium"] or ZERO
     for cell in paid_cells:
-        for dimension, key in (("insurer", cell["policy__insurer__code"]), ("region", cell["child"]), ("year", cell["year"])):
+        for dimension, key in (("insurer", cell["insurer__code"]), ("region", cell["child"]), ("year", cell["year"])):
             entry = loss[dimension].setdefault(key, {"premium": ZERO, "paid": ZERO})
             entry["paid"] += cell["paid"] or ZERO
     labels = {
@@ -234,28 +290,16 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
             for key, entry in sorted(entries.items(), key=lambda kv: str(kv[0]))
         ]
 
-    def spans(rows):
-        out = {"to_registration": [], "to_approval": [], "to_payment": []}
-        for _code, reported, registered, approved, paid in rows:
-            for name, when in (("to_registration", registered), ("to_approval", approved), ("to_payment", paid)):
-                if when is not None:
-                    out[name].append((when - reported).total_seconds() / 86400)
-        return out
-
-    overall = spans(durations)
-    per_insurer: dict[str, list] = {}
-    for row in durations:
-        per_insurer.setdefault(row[0], []).append(row)
-
     evaluation = []
     for item in insurer_rows:
-        code = item["policy__insurer__code"]
-        mine = spans(per_insurer.get(code, []))
+        code = item["insurer__code"]
+        mine = insurer_durations.get(item["insurer"], {})
+        none = _summary(0, {})
         premium = loss["insurer"].get(code, {}).get("premium", ZERO)
         decided = item["count"] - item["withdrawn"]
         evaluation.append({
             "insurer": code,
-            "name": item["policy__insurer__name"],
+            "name": item["insurer__name"],
             "claims": item["count"],
             "open": item["open"],
             "open_over_30_days": item["overdue"],
@@ -272,10 +316,10 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
             "loss_ratio": _ratio(item["paid"], premium),
             "rejection_rate": _ratio(item["rejected"], decided),
             "dispute_rate": _ratio(item["disputed"], decided),
-            "median_days_to_registration": _duration_summary(mine["to_registration"])["median_days"],
-            "median_days_to_approval": _duration_summary(mine["to_approval"])["median_days"],
-            "median_days_to_payment": _duration_summary(mine["to_payment"])["median_days"],
-            "p90_days_to_payment": _duration_summary(mine["to_payment"])["p90_days"],
+            "median_days_to_registration": mine.get("to_registration", none)["median_days"],
+            "median_days_to_approval": mine.get("to_approval", none)["median_days"],
+            "median_days_to_payment": mine.get("to_payment", none)["median_days"],
+            "p90_days_to_payment": mine.get("to_payment", none)["p90_days"],
         })
 
     return {
@@ -294,7 +338,7 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
         "by_insurer": by_insurer,
         "by_region": by_region,
         "loss_ratio": loss_ratio,
-        "durations": {name: _duration_summary(samples) for name, samples in overall.items()},
+        "durations": overall_durations,
         "open_over_30_days": {
             "count": sum(i["overdue"] for i in insurer_rows),
             "claimed_amount": _money(sum((i["overdue_claimed"] or ZERO for i in insurer_rows), ZERO)),

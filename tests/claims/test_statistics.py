@@ -1,6 +1,7 @@
 """Claims statistics against a small book computed by hand."""
 
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
@@ -8,13 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from insurance.models import Claim
-from insurance.selectors.claims import percentile
 from tests.claims.conftest import advance, new_claim
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/claims/statistics/"
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -145,8 +146,30 @@ def test_statistics_take_a_fixed_number_of_queries(book):
     assert count() == few
 
 
-def test_percentile_interpolates_like_percentile_cont():
-    assert percentile([], 0.5) is None
-    assert percentile([4.0], 0.9) == 4.0
-    assert percentile([3.0, 0.5, 2.0, 1.0], 0.5) == 1.5
-    assert percentile([0.5, 1.0, 2.0, 3.0], 0.9) == pytest.approx(2.7)
+def percentile_cont(values: list[float], q: float) -> float:
+    """The reference: PostgreSQL's percentile_cont, interpolating between closest ranks."""
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@pytest.mark.parametrize("hours", [[5], [12, 36], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [30, 1, 1, 7, 401, 18, 18, 2]])
+def test_the_database_ranks_durations_like_percentile_cont(cw, hours):
+    """Only the values around each percentile come back from the database; the figures are those of
+    every claim's duration, overall and per insurer."""
+    now = timezone.now()
+    for n, h in enumerate(hours):
+        claim = new_claim(cw, amount="1000.00", occurred_at=now - (n + 2) * DAY)
+        advance(cw, claim, "register")
+        Claim.objects.filter(pk=claim.pk).update(created_at=now - 30 * DAY, registered_at=now - 30 * DAY + h * HOUR)
+    stats = client_for(cw.admin).get(URL).json()
+    days = [h / 24 for h in hours]
+    assert stats["durations"]["to_registration"] == {
+        "count": len(hours),
+        "median_days": f"{Decimal(str(percentile_cont(days, 0.5))).quantize(Decimal('0.01'), ROUND_HALF_UP)}",
+        "p90_days": f"{Decimal(str(percentile_cont(days, 0.9))).quantize(Decimal('0.01'), ROUND_HALF_UP)}",
+    }
+    (mine,) = [row for row in stats["insurer_evaluation"] if row["claims"]]
+    assert mine["median_days_to_registration"] == stats["durations"]["to_registration"]["median_days"]
