@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test test-postgres bench bench-postgres loadtest install install-dev system-packages migrate demo check-migrations clean
+.PHONY: run test test-postgres bench bench-postgres sweep loadtest install install-dev system-packages migrate demo check-migrations clean
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -48,6 +48,10 @@ bench: install-dev
 
 bench-postgres: install-dev system-packages
 	scripts/with-postgres.sh scripts/bench.sh $(BENCH_ARGS)
+
+## Every list page and API list as each kind of user, on the same dataset (tests/perf/sweep.py).
+sweep: install-dev
+	DATABASE_URL=$(BENCH_DB) BENCH_TOOL=tests/perf/sweep.py scripts/bench.sh $(SWEEP_ARGS)
 
 ## Bounded load test of the insurer API: gunicorn (4 workers, production settings) on a throw-away PostgreSQL.
 loadtest: install-dev system-packages
