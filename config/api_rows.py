@@ -249,10 +249,6 @@ class RowReader:
         rows = {row[0]: row for row in self.model._base_manager.filter(pk__in=ids).values_list(*self.lookups)}
         return self.represent([rows[pk] for pk in ids if pk in rows], context, queryset)[0]
 
-    def read_queryset(self, queryset, context: dict) -> list[dict]:
-        """The representation of a queryset's (already cut) rows in its order."""
-        return self.represent(list(queryset.values_list(*self.lookups)), context, queryset)[0]
-
     def represent(self, rows, context, queryset=None):
         """(dicts, stand-in objects by id or None) for rows fetched with `self.lookups`."""
         prefetches = _prefetches(queryset)
