@@ -9,7 +9,7 @@ from accounts.services import notify
 from accounts.workdays import add_working_days
 from inspections.choices import FindingStatus
 from inspections.models import Finding
-from inspections.services import mark_overdue, refresh_hazard_counts
+from inspections.services import mark_overdue, refresh_finding_counts, refresh_hazard_counts
 
 REMINDER_WORKING_DAYS = 3
 
@@ -22,6 +22,12 @@ def overdue(today: date) -> str:
 @daily_job("major_hazard_counts", order=22)
 def hazards(today: date) -> str:
     return f"{refresh_hazard_counts(today=today)} institutions changed their 12-month major-hazard count"
+
+
+@daily_job("finding_counts", order=23)
+def finding_counts(today: date) -> str:
+    """The services keep the counts; this repairs any a direct write (an import, a fix in the shell) left wrong."""
+    return f"{refresh_finding_counts()} inspections had their finding counts corrected"
 
 
 @daily_job("rectification_reminders", order=21)

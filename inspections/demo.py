@@ -79,6 +79,9 @@ def seed_inspections(ctx: DemoContext) -> None:
             _past_inspection(ctx, home, team, checklist, items, has_account=home.pk in with_accounts)
             ctx.created["inspections"] += 1
     _this_week(ctx, homes, inspectors, checklist, items)
+    # The past findings were written directly: their inspections count them now.
+    services.refresh_finding_counts(inspection_ids=list(
+        Inspection.objects.filter(institution__in=homes).values_list("pk", flat=True)))
 
 
 def _past_inspection(ctx, home, team, checklist, items, *, has_account: bool) -> None:

@@ -32,6 +32,7 @@ from inspections.models import (
     Rectification,
     Signature,
 )
+from inspections.selectors import OPEN_FINDING_STATUSES
 from inspections.services import refresh_hazard_counts
 
 SPECIAL_SHARE, CASE_SHARE, PLANNED_SHARE, OTHER_PENALTY_SHARE = 0.10, 0.03, 0.03, 0.01
@@ -130,7 +131,7 @@ def _inspection(ctx, rng: Random, home: Home, team: dict, template: int, items, 
     announced = kind != InspectionType.CASE
     notified = at(day - timedelta(days=rng.randrange(5, 9)), 10) if announced else None
     created = (notified or started) - timedelta(days=rng.randrange(1, 10))
-    findings = []
+    findings, majors = [], 0
     for n, item in enumerate(i for i in items if i["department"] in answerer):
         answered_by = answerer[item["department"]]
         rate = quality / 4 if item["is_major_hazard"] else quality
@@ -141,6 +142,7 @@ def _inspection(ctx, rng: Random, home: Home, team: dict, template: int, items, 
                 answered_at=started + timedelta(minutes=n + 1), note="" if outcome == ResultOutcome.PASS else "现场核实")
         if outcome == ResultOutcome.FAIL:
             findings.append(_finding(ctx, rng, home, pk, item, day, completed, answered_by, deadline, len(findings)))
+            majors += item["is_major_hazard"]
     # Closed once every finding is closed or escalated (as close_inspection requires), some days after the last.
     done = all(status in (FindingStatus.CLOSED, FindingStatus.ESCALATED) for status, _when in findings)
     closed = max([completed] + [when for _status, when in findings]) + timedelta(days=rng.randrange(3, 30))
@@ -157,6 +159,9 @@ def _inspection(ctx, rng: Random, home: Home, team: dict, template: int, items, 
             reason="" if kind == InspectionType.ROUTINE else "根据投诉举报和风险研判开展检查。", notified_at=notified,
             started_at=started, completed_at=completed, closed_at=closed, version=len(events),
             conclusion=f"检查完毕，发现问题{len(findings)}项，已当场告知并下达整改通知。",
+            # The counters refresh_finding_counts keeps (the generator writes no row through the services).
+            findings_total=len(findings), major_hazards=majors,
+            findings_open=sum(status in OPEN_FINDING_STATUSES for status, _when in findings),
             created_by_id=regulator_for(ctx, home.region), created_at=created,
             updated_at=events[-1][3])
     for user in members:

@@ -3,7 +3,7 @@
 One rule beyond scoping: an institution does not see an inspection while it is `planned` — a routine
 or special one becomes visible with its notice, a case inspection (never announced) once started."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch
 
 from accounts.choices import Role
 from accounts.scoping import scoped
@@ -40,14 +40,11 @@ def visible_findings(user, queryset):
 
 
 def inspections_for(user):
-    """Lists: the home, its region, the checklist and the team, with finding counts, in a fixed number of queries."""
+    """Lists: the home, its region, the checklist and the team, in a fixed number of queries. The
+    finding counts are fields kept by the services (refresh_finding_counts), not aggregates: a page
+    costs the same whatever the number of inspections in scope."""
     return visible_inspections(
-        user,
-        Inspection.objects.select_related("institution", "institution__region", "checklist").annotate(
-            findings_total=Count("findings", distinct=True),
-            findings_open=Count("findings", filter=Q(findings__status__in=OPEN_FINDING_STATUSES), distinct=True),
-            major_hazards=Count("findings", filter=Q(findings__is_major_hazard=True), distinct=True),
-        ),
+        user, Inspection.objects.select_related("institution", "institution__region", "checklist")
     ).prefetch_related("inspectors")
 
 

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -66,7 +66,13 @@ from inspections.models import (
     Signature,
 )
 from inspections.checklist_selectors import current_template
-from inspections.selectors import DONE_FINDING_STATUSES, checklist_items_of, visible_findings, visible_inspections
+from inspections.selectors import (
+    DONE_FINDING_STATUSES,
+    OPEN_FINDING_STATUSES,
+    checklist_items_of,
+    visible_findings,
+    visible_inspections,
+)
 from institutions.models import Institution
 
 PHOTO_MAX_BYTES = 20 * 1024 * 1024  # a phone's full-size picture; stored re-encoded at ≤ 1600 px
@@ -74,6 +80,7 @@ EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 SIGNATURE_MAX_BYTES = 512 * 1024
 BLACKLIST_MAJOR_FIRE_HAZARD = 4  # 民发〔2019〕103号: a major fire hazard not rectified by its deadline
 BLACKLIST_OTHER = 9
+COUNTS_BATCH = 5000  # inspections per UPDATE of their finding counts: well inside any database's parameter limit
 
 IS, FS = InspectionStatus, FindingStatus
 PLANNERS = [Role.REGULATOR, Role.INSPECTOR, Role.ADMIN]
@@ -392,6 +399,7 @@ def record_finding(*, actor, inspection_id: int, data: FindingData, today: date 
         created_by=actor_or_none(actor),
     )
     _record_finding_event(finding, "record", "", actor)
+    refresh_finding_counts(inspection_ids=[inspection.pk])
     if finding.is_major_hazard:
         refresh_hazard_counts(today=today, institution_ids=[inspection.institution_id])
     return finding
@@ -501,6 +509,7 @@ def _finish_finding(finding: Finding, action: str, target: str, actor, note: str
     finding.version += 1
     finding.save()
     Inspection.objects.filter(pk=finding.inspection_id).update(updated_at=timezone.now())  # it lists its findings
+    refresh_finding_counts(inspection_ids=[finding.inspection_id])
     _record_finding_event(finding, action, previous, actor, note)
     return finding
 
@@ -568,15 +577,18 @@ def verify_rectification(*, actor, finding_id: int, accepted: bool, note: str = 
 def mark_overdue(*, today: date) -> int:
     """run_daily: open findings past their deadline become overdue (one event each). Idempotent."""
     with transaction.atomic():
-        due = list(Finding.objects.select_for_update().filter(status=FindingStatus.OPEN, deadline__lt=today)
-                   .values_list("pk", flat=True))
-        if not due:
+        rows = list(Finding.objects.select_for_update().filter(status=FindingStatus.OPEN, deadline__lt=today)
+                    .values_list("pk", "inspection_id"))
+        if not rows:
             return 0
+        due = [pk for pk, _inspection in rows]
         # The version moves too, so a client holding the old one gets 412 rather than overwriting.
         Finding.objects.filter(pk__in=due).update(
             status=FindingStatus.OVERDUE, overdue_since=today, version=F("version") + 1, updated_at=timezone.now()
         )
         Inspection.objects.filter(findings__pk__in=due).update(updated_at=timezone.now())
+        # Overdue is still open: no count moves today, but the rule stays in one place if that changes.
+        refresh_finding_counts(inspection_ids={inspection for _pk, inspection in rows})
         FindingEvent.objects.bulk_create([
             FindingEvent(finding_id=pk, action="overdue", from_status=FindingStatus.OPEN, to_status=FindingStatus.OVERDUE)
             for pk in due
@@ -672,6 +684,49 @@ def escalate_finding(*, actor, finding_id: int, kind: str, note: str, penalty: P
     record.save()
     finding.escalated_at = timezone.now()
     return _finish_finding(finding, "escalate", move.target, actor, note)
+
+
+# ---------------------------------------------------------------------------------------------
+# Counters kept by the services
+
+
+def _findings_count(**condition):
+    return Coalesce(Subquery(
+        Finding.objects.filter(inspection=OuterRef("pk"), **condition).order_by().values("inspection")
+        .annotate(n=Count("id")).values("n")[:1]
+    ), 0)
+
+
+def refresh_finding_counts(*, inspection_ids=None) -> int:
+    """Write `findings_total`, `findings_open` (open, submitted, overdue) and `major_hazards` (any
+    status) on the given inspections, or on every one (run_daily's safety net); returns how many changed.
+
+    Called by every service that records a finding or moves its status. Set-based: the rows locked,
+    then one UPDATE (per COUNTS_BATCH inspections) touching only rows whose counts change; `updated_at` moves with them, since the API shows the
+    counts and clients poll `updated_since` (`version` does not: it guards the inspection's own edits)."""
+    counts = {
+        "findings_total": _findings_count(),
+        "findings_open": _findings_count(status__in=OPEN_FINDING_STATUSES),
+        "major_hazards": _findings_count(is_major_hazard=True),
+    }
+    stale = Q()
+    for field in counts:
+        stale |= ~Q(**{field: F(f"fresh_{field}")})
+
+    def wrong(rows):
+        return rows.annotate(**{f"fresh_{field}": count for field, count in counts.items()}).filter(stale)
+
+    if inspection_ids is None:  # find the wrong ones without locking every inspection, then fix those
+        inspection_ids = wrong(Inspection.objects.all()).values_list("pk", flat=True)
+    ids, changed = list(inspection_ids), 0
+    for start in range(0, len(ids), COUNTS_BATCH):
+        batch = ids[start:start + COUNTS_BATCH]
+        with transaction.atomic():
+            # Lock first, count after: on PostgreSQL a statement counts as of its start, so an UPDATE that
+            # waited for another transition's lock would write counts missing that transition's change.
+            list(Inspection.objects.select_for_update().filter(pk__in=batch).values_list("pk", flat=True))
+            changed += wrong(Inspection.objects.filter(pk__in=batch)).update(**counts, updated_at=timezone.now())
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------

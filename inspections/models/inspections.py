@@ -43,6 +43,11 @@ class Inspection(models.Model):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     conclusion = models.TextField(_("conclusion"), blank=True)
+    # Counts of the inspection's findings, kept by inspections.services.refresh_finding_counts so the
+    # list can show and sort by them without aggregating every inspection in scope (run_daily re-checks).
+    findings_total = models.PositiveIntegerField(_("findings"), default=0, editable=False)
+    findings_open = models.PositiveIntegerField(_("open findings"), default=0, editable=False)  # open, submitted, overdue
+    major_hazards = models.PositiveIntegerField(_("major accident hazards"), default=0, editable=False)  # any status
     version = models.PositiveIntegerField(_("version"), default=1)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -57,6 +62,9 @@ class Inspection(models.Model):
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["started_at", "status", "region"]),  # inspections done in a period, by region
             models.Index(fields=["updated_at"]),
+            # The lists' default order and the HTML list's "open findings" column: a page read in index order.
+            models.Index(fields=["scheduled_for", "id"]),
+            models.Index(fields=["findings_open", "id"]),
         ]
         constraints = [
             models.CheckConstraint(

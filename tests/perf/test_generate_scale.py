@@ -18,7 +18,7 @@ from accounts.models import User
 from credit.models import BlacklistCase, Complaint, CreditScore
 from inspections import rules
 from inspections.models import ChecklistItem, Finding, Inspection, InspectionResult, Penalty
-from inspections.services import refresh_hazard_counts
+from inspections.services import refresh_finding_counts, refresh_hazard_counts
 from institutions.models import Institution, Person, Practitioner
 from institutions.regions import load_regions
 from institutions.scale import MEAN_BEDS, sample_beds
@@ -65,6 +65,9 @@ def test_counts_are_in_the_expected_ranges(output):
     assert Institution.objects.filter(insured=True).exists()
     assert refresh_insured(today=TODAY) == 0
     assert refresh_hazard_counts(today=TODAY) == 0
+    # The generator writes the counters the services keep (the list shows them): a refresh changes nothing.
+    assert Inspection.objects.filter(findings_open__gt=0).exists() and Inspection.objects.filter(major_hazards__gt=0).exists()
+    assert refresh_finding_counts() == 0
     assert "rows" in output and "Institution" in output
 
 
