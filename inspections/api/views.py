@@ -341,7 +341,6 @@ class FindingViewSet(RowListMixin, ScopedViewSet):
     `If-Match: "<version>"`."""
 
     selector = staticmethod(findings_with_everything)
-    late_rows = True
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     ordering_fields = ["deadline", "grade", "severity", "status", "created_at", "updated_at"]

@@ -118,7 +118,6 @@ class ClaimViewSet(RowListMixin, IdempotentCreateMixin, mixins.CreateModelMixin,
     disputes. Every transition: POST claims/{id}/<action>/ with `If-Match: "<version>"`."""
 
     selector = staticmethod(claim_selectors.claims_for)
-    late_rows = True
     serializer_class = ClaimSerializer
     filterset_class = ClaimFilter
     ordering_fields = ["created_at", "updated_at", "claimed_amount", "approved_amount", "paid_amount", "number",

@@ -226,6 +226,7 @@ class Policy(models.Model):
             # index, reading only the rows in scope (without it: 2.9 → 7 ms for a province).
             models.Index(fields=["status", "end_date", "start_date", "region", "premium", "institution"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["start_date"]),  # the list's default order, newest first, read backwards
         ]
         constraints = [
             models.UniqueConstraint(

@@ -109,8 +109,8 @@ def test_rows_answer_what_the_serializer_answers(demo, db, url, language, monkey
     assert compared > 0
 
 
-@pytest.mark.parametrize("url", ["/api/v1/claims/", "/api/v1/findings/"])
-def test_pages_of_late_rows_keep_the_lists_order(demo, db, url, monkeypatch):
+@pytest.mark.parametrize("url", ROW_LISTS)
+def test_pages_found_by_ids_keep_the_lists_order(demo, db, url, monkeypatch):
     admin = client_for(User.objects.get(username="admin"))
     for ordering in ["", "-updated_at", "created_at"]:
         pages = []
