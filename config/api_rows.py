@@ -146,8 +146,13 @@ class RowReader:
         self.instance_reads = {}  # forward relation name → (row index of its id, related model)
         self.object_columns = {}  # attribute → row index, for stand-in objects
         self.object_children = set()  # to-many relations a stand-in object holds
+        self.object_many = {}  # many-to-many relation → related model, for stand-in objects
+        self.nested_objects = {}  # output name → (RowReader, row index of the foreign key)
         self.needs_objects = serializer is None
         self.method_fields = []
+        self.finish = None
+        if serializer is not None:
+            self._check_representation(serializer_class)
         readable = {name: field for name, field in (serializer.fields.items() if serializer else ()) if not field.write_only}
         for field in readable.values():  # nested lists first: methods may read through them too
             if isinstance(field, serializers.ListSerializer):
@@ -156,6 +161,16 @@ class RowReader:
 
     def _fail(self, name, why):
         raise ImproperlyConfigured(f"{self.serializer_class.__name__}.{name} cannot be read as rows: {why}")
+
+    def _check_representation(self, serializer_class):
+        """A serializer that changes its whole representation must do it in `finish(data)`, which
+        its to_representation calls and the reader calls too (e.g. a field blanked for one role)."""
+        own = serializer_class.to_representation
+        if own not in (serializers.ModelSerializer.to_representation, serializers.Serializer.to_representation):
+            if not hasattr(serializer_class, "finish"):
+                raise ImproperlyConfigured(
+                    f"{serializer_class.__name__} overrides to_representation: move the change into finish(data)")
+            self.finish = "finish"
 
     def _column(self, lookup) -> int:
         if lookup in (self.model._meta.pk.name, self.model._meta.pk.attname):
@@ -182,7 +197,7 @@ class RowReader:
         if isinstance(field, serializers.ListSerializer):
             return (name, "children", field.source)
         if isinstance(field, serializers.BaseSerializer):
-            self._fail(name, "a nested object (only lists of related rows are read)")
+            return self._compile_object(name, field)
         if isinstance(field, (relations.ManyRelatedField, relations.HyperlinkedRelatedField)):
             self._fail(name, "a to-many or hyperlinked relation")
         if isinstance(field, serializers.SerializerMethodField):
@@ -191,6 +206,15 @@ class RowReader:
             labels = dict(self.model._meta.get_field(field.enum_field).flatchoices)
             return (name, "label", self._column(field.enum_field), labels)
         return self._compile_source(name, field)
+
+    def _compile_object(self, name, field):
+        """A related row shown as a nested object (a forward foreign key; null when there is none)."""
+        model_field = _model_field(self.model, field.source)
+        if model_field is None or not model_field.many_to_one:
+            self._fail(name, "a nested object other than a forward foreign key")
+        reader = RowReader(type(field), model_field.related_model)
+        self.nested_objects[name] = (reader, self._column(field.source))
+        return (name, "object")
 
     def _compile_source(self, name, field):
         model, path = self.model, []
@@ -229,9 +253,13 @@ class RowReader:
     def _object_read(self, path: str) -> None:
         head, _, rest = path.partition(".")
         model_field = _model_field(self.model, head)
-        if model_field is None or model_field.many_to_many:
+        if model_field is None:
             raise ImproperlyConfigured(f"{self.model.__name__} has no column or relation {head!r} (read {path!r})")
-        if model_field.one_to_many:
+        if model_field.many_to_many:  # the related rows whole, in their model's default order
+            if rest or not model_field.concrete:
+                raise ImproperlyConfigured(f"{self.model.__name__}.{head}: only a forward many-to-many, whole")
+            self.object_many[head] = model_field
+        elif model_field.one_to_many:
             child = self._child(head)
             child.needs_objects = True
             if rest:
@@ -256,12 +284,19 @@ class RowReader:
         nested = {name: reader.represent_children(fk, pks, context, prefetches.get(name))
                   for name, (reader, fk) in self.children.items()}
         instances = self._load_instances(rows)
-        objects = {row[0]: self._stand_in(row, instances, nested) for row in rows} if self.needs_objects else None
-        getters = self._getters(context, nested, instances, objects)
+        many = {name: self._load_many(name, field, pks) for name, field in self.object_many.items()}
+        objects = {row[0]: self._stand_in(row, instances, nested, many) for row in rows} if self.needs_objects else None
+        related = {name: self._load_objects(reader, index, rows, context)
+                   for name, (reader, index) in self.nested_objects.items()}
+        getters = self._getters(context, nested, instances, objects, related)
         names = [output[0] for output in self.outputs]
-        return [dict(zip(names, [get(row) for get in getters])) for row in rows], objects
+        dicts = [dict(zip(names, [get(row) for get in getters])) for row in rows]
+        if self.finish:
+            finish = getattr(self.serializer_class(context=context), self.finish)
+            dicts = [finish(data) for data in dicts]
+        return dicts, objects
 
-    def _getters(self, context, nested, instances, objects):
+    def _getters(self, context, nested, instances, objects, related):
         """One function per output field, row → its representation, bound to this call's context."""
         zone, language = timezone.get_current_timezone(), translation.get_language()
         serializer = self.serializer_class(context=context) if self.method_fields else None
@@ -280,6 +315,9 @@ class RowReader:
             elif kind == "method":
                 method = getattr(serializer, data[0])
                 getters.append(lambda row, method=method: method(objects[row[0]]))
+            elif kind == "object":
+                index, by_id = self.nested_objects[name][1], related[name]
+                getters.append(lambda row, index=index, by_id=by_id: by_id.get(row[index]))
             else:  # "instance": a related row as the field renders it
                 getters.append(_related(data[0], instances[data[1]], data[2]))
         return getters
@@ -312,7 +350,23 @@ class RowReader:
             wanted[model].update(row[index] for row in rows if row[index] is not None)
         return {model: model._base_manager.in_bulk(ids) if ids else {} for model, ids in wanted.items()}
 
-    def _stand_in(self, row, instances, nested):
+    def _load_objects(self, reader, index, rows, context) -> dict:
+        ids = {row[index] for row in rows if row[index] is not None}
+        found = list(reader.model._base_manager.filter(pk__in=ids).values_list(*reader.lookups)) if ids else []
+        return dict(zip((row[0] for row in found), reader.represent(found, context)[0]))
+
+    def _load_many(self, name, field, pks) -> dict:
+        """{row id: [related rows]} of a many-to-many relation, in the related model's default order."""
+        through = field.related_query_name()
+        pairs = list(field.related_model._default_manager.filter(**{f"{through}__in": pks})
+                     .values_list(through, "pk"))
+        rows = field.related_model._base_manager.in_bulk({pk for _owner, pk in pairs})
+        by_owner = defaultdict(Related)
+        for owner, pk in pairs:
+            by_owner[owner].append(rows[pk])
+        return by_owner
+
+    def _stand_in(self, row, instances, nested, many):
         obj = SimpleNamespace(pk=row[0])
         setattr(obj, self.model._meta.pk.attname, row[0])
         for attr, index in self.object_columns.items():
@@ -321,6 +375,8 @@ class RowReader:
             setattr(obj, relation, instances[model].get(row[index]))
         for relation in self.object_children:
             setattr(obj, relation, nested[relation][1].get(row[0]) or Related())
+        for relation, by_owner in many.items():
+            setattr(obj, relation, by_owner.get(row[0]) or Related())
         return obj
 
 

@@ -85,6 +85,7 @@ class SignatureSerializer(ModelSerializer):
         model = Signature
         fields = ["id", "kind", "kind_display", "user", "name", "signed_at", "has_image"]
 
+    @row_reads("image")
     def get_has_image(self, obj) -> bool:
         return bool(obj.image)
 
@@ -148,17 +149,23 @@ class InspectionSerializer(ModelSerializer):
         ]
         read_only_fields = fields
 
+    @row_reads("departments")
     def get_departments_display(self, obj) -> list[str]:
         return [str(DEPARTMENT_LABELS.get(code, code)) for code in obj.departments]
 
+    @row_reads("inspectors")
     def get_inspectors(self, obj) -> list[int]:
         return [user.pk for user in obj.inspectors.all()]
 
+    @row_reads("inspectors")
     def get_inspector_names(self, obj) -> list[str]:
         return [str(user) for user in obj.inspectors.all()]
 
     def to_representation(self, instance):
-        data = super().to_representation(instance)
+        return self.finish(super().to_representation(instance))
+
+    def finish(self, data: dict) -> dict:
+        """What the caller may read (lists read as rows call this too)."""
         request = self.context.get("request")
         if request is not None and getattr(request.user, "role", None) == Role.INSTITUTION:
             data["reason"] = ""  # why a case inspection came (a complaint) is not the home's to read

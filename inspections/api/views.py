@@ -94,7 +94,7 @@ RESULTS_REPLY = PolymorphicProxySerializer(
 )
 
 
-class InspectionViewSet(ScopedViewSet):
+class InspectionViewSet(RowListMixin, ScopedViewSet):
     """On-site inspections. Regulators and inspectors of the region plan them; the assigned inspectors
     carry them out (answers, photos, findings, signatures); the institution sees its inspections once
     notified (a case inspection, unannounced, once started). Transitions: POST inspections/{id}/<action>/
