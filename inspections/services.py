@@ -702,8 +702,9 @@ def refresh_finding_counts(*, inspection_ids=None) -> int:
     status) on the given inspections, or on every one (run_daily's safety net); returns how many changed.
 
     Called by every service that records a finding or moves its status. Set-based: the rows locked,
-    then one UPDATE (per COUNTS_BATCH inspections) touching only rows whose counts change; `updated_at` moves with them, since the API shows the
-    counts and clients poll `updated_since` (`version` does not: it guards the inspection's own edits)."""
+    then one UPDATE (per COUNTS_BATCH inspections) touching only rows whose counts change;
+    `updated_at` moves with them, since the API shows the counts and clients poll `updated_since`
+    (`version` does not: it guards the inspection's own edits)."""
     counts = {
         "findings_total": _findings_count(),
         "findings_open": _findings_count(status__in=OPEN_FINDING_STATUSES),
