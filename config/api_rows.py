@@ -151,6 +151,7 @@ class RowReader:
         self.needs_objects = serializer is None
         self.method_fields = []
         self.finish = None
+        self.translated = {}  # (field, language) → code → label, translated once rather than per row
         if serializer is not None:
             self._check_representation(serializer_class)
         readable = {name: field for name, field in (serializer.fields.items() if serializer else ()) if not field.write_only}
@@ -308,7 +309,9 @@ class RowReader:
             elif kind == "datetime":
                 getters.append(_in_zone(data[0], zone, data[1]))
             elif kind == "label":
-                getters.append(_labelled(data[0], self._translated(data[1], language)))
+                if (name, language) not in self.translated:
+                    self.translated[name, language] = {code: str(label) for code, label in data[1].items()}
+                getters.append(_labelled(data[0], self.translated[name, language]))
             elif kind == "children":
                 by_parent = nested[data[0]][0]
                 getters.append(lambda row, by_parent=by_parent: by_parent.get(row[0], []))
@@ -321,16 +324,6 @@ class RowReader:
             else:  # "instance": a related row as the field renders it
                 getters.append(_related(data[0], instances[data[1]], data[2]))
         return getters
-
-    _labels_in: dict = {}
-
-    @classmethod
-    def _translated(cls, labels: dict, language: str) -> dict:
-        """code → label in this language, translated once per language rather than per row."""
-        key = (id(labels), language)
-        if key not in cls._labels_in:
-            cls._labels_in[key] = {code: str(label) for code, label in labels.items()}
-        return cls._labels_in[key]
 
     def represent_children(self, fk: str, parent_ids, context, queryset=None):
         """({parent id: [dicts]}, {parent id: [objects]}) of the related rows of these parents."""
