@@ -2,15 +2,6 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-def carry_region(sender, *, institution_id, to_region, **kwargs):
-    """A home moved to another region: its inspections and findings go with it (one UPDATE each,
-    no other column touched, so versions and `updated_since` polling see no change of their own)."""
-    from inspections.models import Finding, Inspection
-
-    for model in (Inspection, Finding):
-        model.objects.filter(institution_id=institution_id).update(region_id=to_region)
-
-
 class InspectionsConfig(AppConfig):
     name = "inspections"
     verbose_name = _("Safety inspections")
@@ -19,9 +10,11 @@ class InspectionsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from inspections import models
-        from institutions.signals import institution_moved
+        from institutions.signals import follow_home, institution_moved
 
-        institution_moved.connect(carry_region, dispatch_uid="inspections.carry_region")
+        # A home moved to another region: its facts go with it (institutions.signals).
+        institution_moved.connect(follow_home(models.Inspection, models.Finding), weak=False,
+                                  dispatch_uid="inspections.carry_region")
 
         for model in (models.ChecklistTemplate, models.ChecklistItem, models.Inspection, models.InspectionResult,
                       models.InspectionPhoto, models.Signature, models.Finding, models.Rectification,

@@ -16,9 +16,23 @@ from institutions.models import Institution
 institution_moved = Signal()
 
 
-def region_of_home(fact) -> str:
-    """The region a new fact of a home carries: the home's, from the institution already loaded
-    on the fact if the caller passed one, else a read of that one column."""
+def fill_region(fact) -> None:
+    """Give a new fact its home's region (its model's save() calls this): from the institution already
+    loaded on the fact if the caller passed one, else a read of that one column."""
+    if not fact._state.adding or fact.region_id is not None or fact.institution_id is None:
+        return
     if fact._meta.get_field("institution").is_cached(fact):
-        return fact.institution.region_id
-    return Institution.objects.values_list("region_id", flat=True).get(pk=fact.institution_id)
+        fact.region_id = fact.institution.region_id
+    else:
+        fact.region_id = Institution.objects.values_list("region_id", flat=True).get(pk=fact.institution_id)
+
+
+def follow_home(*models):
+    """A receiver of `institution_moved` carrying these models' rows to the home's new region: one
+    UPDATE each, no other column touched, so versions and `updated_since` polling see no change."""
+
+    def carry(sender, *, institution_id, to_region, **kwargs):
+        for model in models:
+            model.objects.filter(institution_id=institution_id).update(region_id=to_region)
+
+    return carry

@@ -15,7 +15,7 @@ from inspections.choices import (
     RectificationDecision,
     Severity,
 )
-from institutions.signals import region_of_home
+from institutions.signals import fill_region
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 FINE_CAP = 30000  # 元: the most a civil-affairs bureau may fine a home (domain.md §4)
@@ -83,8 +83,7 @@ class Finding(models.Model):
         return f"{self.grade} {self.description[:40]}"
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.region_id is None and self.institution_id is not None:
-            self.region_id = region_of_home(self)
+        fill_region(self)
         super().save(*args, **kwargs)
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopePaths
 from inspections.choices import InspectionStatus, InspectionType, ResultOutcome, SignerKind
-from institutions.signals import region_of_home
+from institutions.signals import fill_region
 
 
 class Inspection(models.Model):
@@ -78,8 +78,7 @@ class Inspection(models.Model):
         return self.number or f"#{self.pk}"
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.region_id is None and self.institution_id is not None:
-            self.region_id = region_of_home(self)
+        fill_region(self)
         super().save(*args, **kwargs)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.scoping import ScopePaths
-from institutions.signals import region_of_home
+from institutions.signals import fill_region
 from insurance.choices import Section
 from insurance.models.policies import MONEY, ZERO
 
@@ -362,8 +362,7 @@ class Claim(models.Model):
         if self.insurer_id is None and self.policy_id is not None:
             self.insurer_id = type(self).policy.field.related_model.objects.values_list(
                 "insurer_id", flat=True).get(pk=self.policy_id)
-        if self._state.adding and self.region_id is None and self.institution_id is not None:
-            self.region_id = region_of_home(self)
+        fill_region(self)
         super().save(*args, **kwargs)
 
     def get_additional_data(self):

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoping import ScopePaths
-from institutions.signals import region_of_home
+from institutions.signals import fill_region
 from institutions.validators import validate_uscc
 from insurance.choices import Payer, PolicyStatus, Section
 
@@ -248,8 +248,7 @@ class Policy(models.Model):
         return self.number or f"{self.institution} ({self.get_status_display()})"
 
     def save(self, *args, **kwargs):
-        if self._state.adding and self.region_id is None and self.institution_id is not None:
-            self.region_id = region_of_home(self)
+        fill_region(self)
         super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
