@@ -173,3 +173,41 @@ def test_the_database_ranks_durations_like_percentile_cont(cw, hours):
     }
     (mine,) = [row for row in stats["insurer_evaluation"] if row["claims"]]
     assert mine["median_days_to_registration"] == stats["durations"]["to_registration"]["median_days"]
+
+
+def test_each_insurers_percentiles_are_its_own_claims(cw):
+    """Ranks of one insurer's claims bring along other insurers' rows of the same rank: each insurer's
+    median and 90th percentile are still those of its own claims."""
+    now = timezone.now()
+    hours = {cw.gz_policy: [1, 2, 3, 40, 50], cw.gz2_policy: [100, 7, 9]}
+    users = {cw.gz_policy: None, cw.gz2_policy: cw.gz_institution2}
+    for policy, values in hours.items():
+        for n, h in enumerate(values):
+            claim = new_claim(cw, user=users[policy], policy=policy, amount="1000.00", occurred_at=now - (n + 2) * DAY)
+            advance(cw, claim, "register")
+            Claim.objects.filter(pk=claim.pk).update(created_at=now - 30 * DAY, registered_at=now - 30 * DAY + h * HOUR)
+    stats = client_for(cw.admin).get(URL).json()
+
+    def median(values):
+        return f"{Decimal(str(percentile_cont([h / 24 for h in values], 0.5))).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
+
+    medians = {row["insurer"]: row["median_days_to_registration"] for row in stats["insurer_evaluation"]}
+    assert medians == {cw.gz_policy.insurer.code: median(hours[cw.gz_policy]),
+                       cw.gz2_policy.insurer.code: median(hours[cw.gz2_policy])}
+    assert stats["durations"]["to_registration"]["median_days"] == median(sum(hours.values(), []))
+
+
+def test_the_days_to_each_milestone_are_kept_by_the_database_and_not_audited(cw):
+    from auditlog.models import LogEntry
+
+    claim = new_claim(cw, amount="1000.00")
+    advance(cw, claim, "register")
+    Claim.objects.filter(pk=claim.pk).update(registered_at=claim.created_at + 36 * HOUR)  # a bulk write
+    claim.refresh_from_db()
+    assert (claim.days_to_registration, claim.days_to_approval, claim.days_to_payment) == (pytest.approx(1.5), None, None)
+    claim.registered_at += 12 * HOUR
+    claim.save()  # every field compared for the change log
+    claim.refresh_from_db()
+    assert claim.days_to_registration == pytest.approx(2)
+    (change,) = [entry.changes_dict for entry in LogEntry.objects.get_for_object(claim).order_by("-pk")[:1]]
+    assert "registered_at" in change and not any(name.startswith("days_to_") for name in change)
