@@ -61,6 +61,7 @@ class Inspection(models.Model):
             models.Index(fields=["institution", "scheduled_for"]),
             models.Index(fields=["status", "scheduled_for"]),
             models.Index(fields=["started_at", "status", "region"]),  # inspections done in a period, by region
+            models.Index(fields=["completed_at", "status", "region"]),  # the overview's completions of a year
             models.Index(fields=["updated_at"]),
             # The lists' default order and the HTML list's "open findings" column: a page read in index order.
             models.Index(fields=["scheduled_for", "id"]),
