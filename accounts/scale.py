@@ -55,10 +55,10 @@ class Table:
     """Rows of one model written by executemany: Django's bulk_create compiles every value of every
     row through the ORM, which made the load ten times slower. Each column is converted by the
     backend's own adapter for its type; columns a row leaves out take the field's default, so a
-    field added later with a default needs no change here."""
+    field added later with a default needs no change here; generated columns are the database's."""
 
     def __init__(self, model, *, with_pk: bool):
-        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        fields = [f for f in model._meta.concrete_fields if (with_pk or not f.primary_key) and not f.generated]
         self.columns = [(f.attname, self._default(f), self._adapter(f)) for f in fields]
         names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         marks = ", ".join(["%s"] * len(fields))
@@ -175,7 +175,7 @@ class ScaleContext:
 
     def add(self, obj) -> None:
         """Queue a model instance (for the few rows where building one is no cost)."""
-        values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+        values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.generated}
         if values.get("id") is None:
             values.pop("id", None)
         self.row(type(obj), **values)
