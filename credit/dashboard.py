@@ -24,7 +24,7 @@ from config.errors import NotAllowed, NotFound, ValidationFailed
 from credit.choices import CaseStatus
 from credit.models import BlacklistCase
 from inspections.choices import InspectionStatus
-from inspections.filters import overdue_q
+from inspections.selectors import overdue_q
 from inspections.models import Finding, Inspection
 from inspections.selectors import OPEN_FINDING_STATUSES
 from institutions.choices import CreditGrade, RegionLevel

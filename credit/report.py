@@ -15,7 +15,7 @@ from credit.choices import Criterion
 from credit.dashboard import GRADES, LISTED, dashboard
 from credit.models import BlacklistCase
 from inspections.choices import PenaltyKind
-from inspections.filters import overdue_q
+from inspections.selectors import overdue_q
 from inspections.models import GRADES as FINDING_GRADES
 from inspections.models import Finding, Penalty
 from inspections.selectors import OPEN_FINDING_STATUSES

@@ -8,13 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from config.api import BaseFilterSet, IdFilter
 from inspections.choices import FindingStatus, InspectionStatus, InspectionType, PenaltyKind, Severity
 from inspections.models import GRADES, Finding, Inspection, Penalty
+from inspections.selectors import overdue_q
 from institutions.filters import RegionCodeFilter
-
-
-def overdue_q(today) -> Q:
-    """Overdue as a client means it: marked so by run_daily, or still open past its deadline
-    (the nightly job has not run yet today)."""
-    return Q(status=FindingStatus.OVERDUE) | Q(status=FindingStatus.OPEN, deadline__lt=today)
 
 
 class InspectionFilter(BaseFilterSet):

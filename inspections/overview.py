@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.scoping import region_in_scope, region_q
 from config.errors import NotAllowed, NotFound
 from inspections.choices import InspectionStatus
-from inspections.filters import overdue_q
+from inspections.selectors import overdue_q
 from inspections.models import GRADES, Finding, Inspection
 from inspections.page_rules import OVERVIEW_READERS
 from inspections.selectors import OPEN_FINDING_STATUSES, findings_for, visible_findings, visible_inspections

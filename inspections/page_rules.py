@@ -7,7 +7,7 @@ from accounts.choices import Role
 from config.errors import Conflict, NotAllowed
 from config.states import find_transition
 from inspections import services
-from inspections.choices import FindingStatus, InspectionStatus, InspectionType
+from inspections.choices import InspectionStatus, InspectionType
 from inspections.selectors import DONE_FINDING_STATUSES
 
 PLANNERS = set(services.PLANNERS)
@@ -81,9 +81,3 @@ def finding_actions(user, finding) -> set[str]:
 
 def may_record_penalty(user) -> bool:
     return user.role in PENALTY_DECIDERS
-
-
-def is_overdue(finding, today) -> bool:
-    """Overdue now: marked by run_daily, or open past its deadline before tonight's run (the row
-    form of inspections.filters.overdue_q)."""
-    return finding.status == FindingStatus.OVERDUE or (finding.status == FindingStatus.OPEN and finding.deadline < today)

@@ -22,6 +22,7 @@ from config.errors import Conflict
 from config.pdf import cached_pdf, render_pdf
 from inspections.choices import FindingScope, InspectionStatus, InspectionType, ResultOutcome, SignerKind
 from inspections.models import Finding, Inspection, InspectionResult, Signature
+from inspections.selectors import may_read_reason
 from institutions.choices import InstitutionType, RegionLevel
 
 RECORD = "record"
@@ -160,21 +161,30 @@ def _common(inspection: Inspection, labels) -> dict:
 RECORD_LAYOUT = 1
 
 
-def inspection_record_pdf(inspection: Inspection) -> bytes:
-    """The signed record: who inspected what, every result by checklist section, findings, sign-off.
+def document_pdf(inspection: Inspection, document: str, reader) -> bytes:
+    """RECORD or NOTICE as `reader` may read it (the record's reason: selectors.may_read_reason)."""
+    if document == RECORD:
+        return inspection_record_pdf(inspection, with_reason=may_read_reason(reader))
+    return rectification_notice_pdf(inspection)
+
+
+def inspection_record_pdf(inspection: Inspection, *, with_reason: bool = True) -> bytes:
+    """The signed record: who inspected what, every result by checklist section, findings, sign-off;
+    the reason of a special or case inspection unless `with_reason` is False (the inspected home's copy).
 
     A completed or closed inspection's answers and signatures are final, so its record is rendered
-    once and kept (config.pdf.cached_pdf) until the inspection or one of its findings changes.
+    once per copy and kept (config.pdf.cached_pdf) until the inspection or one of its findings changes.
     """
     if inspection.status not in (InspectionStatus.COMPLETED, InspectionStatus.CLOSED):
-        return _render_record(inspection)
+        return _render_record(inspection, with_reason)
     findings = Finding.objects.filter(inspection=inspection).aggregate(n=Count("id"), last=Max("updated_at"))
     key = ("inspection-record", RECORD_LAYOUT, inspection.pk, inspection.version, inspection.status,
-           inspection.updated_at.isoformat(), findings["n"], findings["last"] and findings["last"].isoformat())
-    return cached_pdf(key, lambda: _render_record(inspection))
+           inspection.updated_at.isoformat(), findings["n"], findings["last"] and findings["last"].isoformat(),
+           with_reason)
+    return cached_pdf(key, lambda: _render_record(inspection, with_reason))
 
 
-def _render_record(inspection: Inspection) -> bytes:
+def _render_record(inspection: Inspection, with_reason: bool) -> bytes:
     inspection = _load(inspection, full=True)
     labels = _labels()
 
@@ -219,7 +229,7 @@ def _render_record(inspection: Inspection) -> bytes:
             "representative": representative and {
                 "name": representative.name, "signed_at": representative.signed_at,
                 "image": _signature_image(representative)},
-            "reason": lines(inspection.reason),
+            "reason": lines(inspection.reason) if with_reason else [],
             "conclusion": lines(inspection.conclusion),
             "generated_at": timezone.now(),
         },

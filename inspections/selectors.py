@@ -3,7 +3,9 @@
 One rule beyond scoping: an institution does not see an inspection while it is `planned` — a routine
 or special one becomes visible with its notice, a case inspection (never announced) once started."""
 
-from django.db.models import Prefetch
+from datetime import date
+
+from django.db.models import Prefetch, Q
 
 from accounts.choices import Role
 from accounts.scoping import scoped
@@ -22,6 +24,23 @@ from inspections.models import (
 
 OPEN_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.SUBMITTED, FindingStatus.OVERDUE)
 DONE_FINDING_STATUSES = (FindingStatus.CLOSED, FindingStatus.ESCALATED)
+
+
+def overdue_q(today: date) -> Q:
+    """Overdue as a client means it: marked so by run_daily, or still open past its deadline
+    (the nightly job has not run yet today)."""
+    return Q(status=FindingStatus.OVERDUE) | Q(status=FindingStatus.OPEN, deadline__lt=today)
+
+
+def is_overdue(finding, today: date) -> bool:
+    """overdue_q for one finding already read."""
+    return finding.status == FindingStatus.OVERDUE or (finding.status == FindingStatus.OPEN and finding.deadline < today)
+
+
+def may_read_reason(user) -> bool:
+    """Why a case inspection came — often a complaint — is not the inspected home's to read: not on
+    its pages, in the API or in the printed record."""
+    return getattr(user, "role", None) != Role.INSTITUTION
 
 
 def visible_inspections(user, queryset):

@@ -298,6 +298,7 @@ def _render_detail(request, inspection, **bound):
         "actions": actions,
         "may_log": page_rules.may_log(user, inspection),
         "is_institution": user.role == Role.INSTITUTION,
+        "may_read_reason": selectors.may_read_reason(user),
         "departments": _departments(inspection.departments),
         "team": list(inspection.inspectors.all()),
         "summary": _result_summary(inspection, results),
@@ -622,7 +623,7 @@ def inspection_pdf(request, pk, document):
     if inspection.status not in STARTED:
         raise Http404
     try:
-        content = pdf.inspection_record_pdf(inspection) if document == pdf.RECORD else pdf.rectification_notice_pdf(inspection)
+        content = pdf.document_pdf(inspection, document, request.user)
     except Conflict as exc:
         messages.info(request, exc.detail)
         return redirect("inspection-detail", pk=inspection.pk)
@@ -665,7 +666,7 @@ def finding_list(request):
     page_obj = paginate(request, findings)
     today = timezone.localdate()
     for finding in page_obj:
-        finding.is_overdue = page_rules.is_overdue(finding, today)
+        finding.is_overdue = selectors.is_overdue(finding, today)
     return render(request, "inspections/finding_list.html", {
         "filter": filterset,
         "page_obj": page_obj,
@@ -688,7 +689,7 @@ def finding_export(request):
         [fi.inspection.number, fi.institution.name, fi.institution.uscc, fi.institution.region_id,
          fi.item.code if fi.item else "", fi.description, fi.grade, fi.severity, fi.get_scope_of_harm_display(),
          yes if fi.is_major_hazard else no, fi.deadline.isoformat(), str(statuses[fi.status]),
-         yes if page_rules.is_overdue(fi, today) else no, fi.legal_basis]
+         yes if selectors.is_overdue(fi, today) else no, fi.legal_basis]
         for fi in findings
     ]
     headers = [_("Inspection"), _("Institution"), _("USCC"), _("Region code"), _("Item"), _("Description"), _("Grade"),
@@ -720,7 +721,7 @@ def _render_finding(request, finding, **bound):
     return render(request, "inspections/finding_detail.html", {
         "finding": finding,
         "actions": actions,
-        "is_overdue": page_rules.is_overdue(finding, today),
+        "is_overdue": selectors.is_overdue(finding, today),
         "days_left": days_left,
         "days_late": -days_left if days_left is not None and days_left < 0 else 0,
         "photos": list(photos),

@@ -6,13 +6,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.choices import Department, Role
+from accounts.choices import Department
 from config.api import ModelSerializer, display
 from config.api_rows import row_reads
 from inspections.choices import (
     EscalationKind,
     FindingScope,
-    FindingStatus,
     InspectionType,
     PenaltyKind,
     PenaltyReason,
@@ -35,6 +34,7 @@ from inspections.models import (
     RectificationFile,
     Signature,
 )
+from inspections.selectors import is_overdue, may_read_reason
 
 ID = {"min_value": 1, "max_value": 2**63 - 1}
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -167,8 +167,8 @@ class InspectionSerializer(ModelSerializer):
     def finish(self, data: dict) -> dict:
         """What the caller may read (lists read as rows call this too)."""
         request = self.context.get("request")
-        if request is not None and getattr(request.user, "role", None) == Role.INSTITUTION:
-            data["reason"] = ""  # why a case inspection came (a complaint) is not the home's to read
+        if request is not None and not may_read_reason(request.user):
+            data["reason"] = ""
         return data
 
 
@@ -330,8 +330,7 @@ class FindingSerializer(ModelSerializer):
 
     @row_reads("status", "deadline")
     def get_overdue(self, obj) -> bool:
-        today = self.context.get("today") or timezone.localdate()
-        return obj.status == FindingStatus.OVERDUE or (obj.status == FindingStatus.OPEN and obj.deadline < today)
+        return is_overdue(obj, self.context.get("today") or timezone.localdate())
 
 
 class RectificationInputSerializer(serializers.Serializer):

@@ -300,9 +300,8 @@ class InspectionViewSet(RowListMixin, ScopedViewSet):
     def _pdf(self, document: str):
         from inspections import pdf  # imported here so the API loads whatever state the PDFs are in
 
-        build = {pdf.RECORD: pdf.inspection_record_pdf, pdf.NOTICE: pdf.rectification_notice_pdf}[document]
         inspection = self.get_object()
-        response = HttpResponse(build(inspection), content_type="application/pdf")
+        response = HttpResponse(pdf.document_pdf(inspection, document, self.request.user), content_type="application/pdf")
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=False, filename=pdf.document_filename(inspection, document)
         )

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.choices import Role
 from inspections import selectors
 from inspections.choices import InspectionStatus
-from inspections.filters import overdue_q
+from inspections.selectors import overdue_q
 
 register = template.Library()
 SHOWN = 5

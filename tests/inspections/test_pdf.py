@@ -226,3 +226,23 @@ def test_a_record_in_progress_is_never_served_from_the_cache(iw):
     result.note = "楼梯间已清理"
     result.save()
     assert "楼梯间已清理" in text_of(inspection_record_pdf(inspection))
+
+
+def test_the_homes_copy_of_a_case_inspections_record_leaves_out_its_reason(done, iw):
+    """Why a case inspection came (here a complaint) is not the home's to read: the API and the page
+    blank it, and the record the home prints leaves it out too — its own copy, cached apart."""
+    from django.test import Client
+
+    from inspections.models import Inspection
+    from tests.conftest import client_for
+
+    Inspection.objects.filter(pk=done.pk).update(type="case", reason="家属投诉夜间无人值守")
+    for reader, shown in ((iw.regulator, True), (iw.institution, False), (iw.regulator, True)):
+        api = client_for(reader).get(f"/api/v1/inspections/{done.pk}/report.pdf")
+        web = Client()
+        web.force_login(reader)
+        page = web.get(f"/inspections/{done.pk}/record.pdf")
+        assert api.status_code == page.status_code == 200
+        for response in (api, page):
+            text = text_of(response.content)
+            assert ("家属投诉夜间无人值守" in text) is shown and "二楼东侧疏散通道堆放床垫等可燃物" in text
