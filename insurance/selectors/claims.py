@@ -188,7 +188,7 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
     of each insurer's claims service.
 
     `year` is the underwriting year (the year the policy starts): claims and premiums of the
-    policies of that year. Nine queries whatever the number of claims.
+    policies of that year. A fixed number of queries whatever the number of claims (two per duration step).
     """
     if user.role not in STATISTICS_ROLES:
         raise NotAllowed(_("Claims statistics are for regulators, insurers and administrators."))
