@@ -300,7 +300,7 @@ class Bench:
         from inspections.pdf import _render_record
 
         inspection = self.largest_finished_inspection()
-        return Case("inspection_record_first_render", lambda: _render_record(inspection), None, repeat=5,
+        return Case("inspection_record_first_render", lambda: _render_record(inspection, with_reason=True), None, repeat=5,
                     note=f"{inspection.n} results, not cached (informational)")
 
     def operation_report_of_a_city_quarter(self) -> Case:
