@@ -182,3 +182,17 @@ def test_beds_have_a_long_tail_around_127():
     assert min(beds) >= 10 and max(beds) <= 2000
     assert sum(b > 300 for b in beds) / len(beds) > 0.03  # a long tail of big homes
     assert sorted(beds)[len(beds) // 2] < MEAN_BEDS  # median below the mean
+
+
+def test_every_benchmark_case_runs_on_a_small_dataset(output, settings):
+    """CI does not run `make bench`; its cases must still run against the code as it is now (each
+    once, untimed; the 40,000-row import is left out for its length)."""
+    from tests.perf.bench import Bench
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    cases = [case for case in Bench(None).cases() if case.name != "institution_import_40000_rows"]
+    assert len(cases) == 12
+    for case in cases:
+        case.run()
+        if case.floor:
+            case.floor()
