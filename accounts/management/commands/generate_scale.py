@@ -75,16 +75,11 @@ class Command(BaseCommand):
                 timings.append((name, time.monotonic() - started))
             self._reset_sequences()
         started = time.monotonic()
-        # SQLite: tables written side by side interleave their pages; compacted, as a maintained or
-        # restored database is, the lists read about a fifth faster (docs/performance.md).
-        compact = connection.vendor == "sqlite" and not connection.in_atomic_block
         with connection.cursor() as cursor:
-            if compact:
-                cursor.execute("VACUUM")
             # Fresh statistics for the query planner, as PostgreSQL's autovacuum would gather later:
             # without them SQLite picks poor indexes for the national-scale lists.
             cursor.execute("ANALYZE")
-        timings.append(("compact and analyze" if compact else "analyze", time.monotonic() - started))
+        timings.append(("analyze", time.monotonic() - started))
         self._report(ctx, timings, opts["password"])
 
     def _reset_sequences(self):
