@@ -1,7 +1,8 @@
 """Reads of inspections, findings and penalties: scoped (accounts.scoping) and optimised.
 
-One rule beyond scoping: an institution does not see an inspection while it is `planned` — a routine
-or special one becomes visible with its notice, a case inspection (never announced) once started."""
+Beyond scoping, what an institution may read: not an inspection while it is `planned` — a routine or
+special one becomes visible with its notice, a case inspection (never announced) once started — and
+never a case inspection's reason. Also the one definition of an overdue finding."""
 
 from datetime import date
 
