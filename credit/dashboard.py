@@ -24,9 +24,8 @@ from config.errors import NotAllowed, NotFound, ValidationFailed
 from credit.choices import CaseStatus
 from credit.models import BlacklistCase
 from inspections.choices import InspectionStatus
-from inspections.selectors import overdue_q
 from inspections.models import Finding, Inspection
-from inspections.selectors import OPEN_FINDING_STATUSES
+from inspections.selectors import OPEN_FINDING_STATUSES, overdue_q
 from institutions.choices import CreditGrade, RegionLevel
 from institutions.models import Institution, Region
 from insurance.choices import PolicyStatus

@@ -15,10 +15,9 @@ from credit.choices import Criterion
 from credit.dashboard import GRADES, LISTED, dashboard
 from credit.models import BlacklistCase
 from inspections.choices import PenaltyKind
-from inspections.selectors import overdue_q
 from inspections.models import GRADES as FINDING_GRADES
 from inspections.models import Finding, Penalty
-from inspections.selectors import OPEN_FINDING_STATUSES
+from inspections.selectors import OPEN_FINDING_STATUSES, overdue_q
 from insurance.models import Claim, ClaimStatus
 
 LISTED_ROWS = 30  # rows of the hazard, overdue and blacklist tables; the pages have them all

@@ -17,10 +17,15 @@ from django.utils.translation import gettext as _
 from accounts.scoping import region_in_scope, region_q
 from config.errors import NotAllowed, NotFound
 from inspections.choices import InspectionStatus
-from inspections.selectors import overdue_q
 from inspections.models import GRADES, Finding, Inspection
 from inspections.page_rules import OVERVIEW_READERS
-from inspections.selectors import OPEN_FINDING_STATUSES, findings_for, visible_findings, visible_inspections
+from inspections.selectors import (
+    OPEN_FINDING_STATUSES,
+    findings_for,
+    overdue_q,
+    visible_findings,
+    visible_inspections,
+)
 from institutions.choices import RegionLevel
 from institutions.selectors import institutions_for, regions_for
 
