@@ -123,7 +123,7 @@ class PlanForm(ChooserForm, StyledForm, forms.Form):
     inspectors = InspectorChoice(label=_("Inspectors"), queryset=None, widget=forms.CheckboxSelectMultiple)
     checklist = forms.ModelChoiceField(label=_("Checklist"), queryset=None, required=False,
                                        empty_label=_("The one that applies in the institution's region"))
-    reason = forms.CharField(label=_("Reason"), required=False, widget=NOTE,
+    reason = forms.CharField(label=_("Reason for the inspection"), required=False, widget=NOTE,
                              help_text=_("Required for a case inspection: the complaint or accident behind it."))
     inspectors_wait_for_home = False  # too many candidates to list before the home is known
 
