@@ -7,7 +7,7 @@ practitioner names — except the legal representative of a listed home, which t
 active institutions."""
 
 import django_filters
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from inspections.models import Finding, Inspection, Penalty
 from institutions.choices import CreditGrade, InstitutionType, PractitionerRole
 from institutions.filters import RegionCodeFilter
 from institutions.models import Institution, Practitioner
+from institutions.selectors import search_institutions
 
 DONE = (InspectionStatus.COMPLETED, InspectionStatus.CLOSED)
 PUBLISHED = (CaseStatus.LISTED, CaseStatus.REMOVAL_REQUESTED)
@@ -133,10 +134,7 @@ class PublicInstitutionFilter(django_filters.FilterSet):
         fields = ["q", "region", "type", "credit_grade"]
 
     def search(self, qs, name, value):
-        value = value.strip()
-        if not value:
-            return qs
-        return qs.filter(Q(name__icontains=value) | Q(uscc__iexact=value) | Q(address__icontains=value))
+        return search_institutions(qs, value)
 
 
 class PublicBlacklistFilter(django_filters.FilterSet):

@@ -7,11 +7,9 @@ is shown again with every entered value and nothing saved (ChooserForm). static/
 filters as you type through `lookup` (/institutions/lookup/) and refreshes the parts of the form that
 depend on the chosen home ([data-follows-institution], e.g. its people)."""
 
-import re
 from typing import NamedTuple
 
 from django import forms
-from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import ErrorDict
 from django.template.loader import render_to_string
@@ -20,12 +18,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from institutions.models import Institution
-from institutions.selectors import institutions_for
+from institutions.selectors import institutions_for, search_institutions
 
 CHOICES_SHOWN = 50  # options in the select: enough to scan, few enough to render in no time
 LOOKUP_LIMIT = 20  # rows the lookup endpoint answers
 MAX_SEARCH = 100  # characters of search text considered
-USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
 SEARCH_BUTTON = "search"  # the button's name: "show the form again", never "save"
 LOOKUP_ROLES = (Role.ADMIN, Role.REGULATOR, Role.INSPECTOR)  # the staff whose forms choose a home
 # What the script says under the select; it puts the number in for %(count)s.
@@ -43,13 +40,8 @@ def homes_for(user, *, active_only: bool = False):
 
 
 def matching(homes, text: str):
-    """Name contains the text, or the USCC is it (codes are stored in capitals)."""
-    text = (text or "").strip()[:MAX_SEARCH]
-    if not text:
-        return homes
-    if USCC_SHAPE.fullmatch(text.upper()):
-        return homes.filter(uscc=text.upper())  # the unique index alone; no name holds such a code
-    return homes.filter(Q(name__icontains=text) | Q(uscc=text.upper()))
+    """The chooser's search: name or USCC (an address would match too many homes to choose from)."""
+    return search_institutions(homes, (text or "")[:MAX_SEARCH], address=False)
 
 
 def label(home: Institution) -> str:

@@ -17,6 +17,7 @@ from institutions.choices import (
     RegionLevel,
 )
 from institutions.models import Institution, Practitioner, Region
+from institutions.selectors import search_institutions
 
 
 REGION_CODE = RegexValidator(r"^\d{6}$", _("A region is a 6-digit GB/T 2260 code."))
@@ -66,8 +67,7 @@ class InstitutionFilter(BaseFilterSet):
         ]
 
     def search(self, qs, name, value):
-        value = value.strip()
-        return qs.filter(Q(name__icontains=value) | Q(uscc__iexact=value) | Q(address__icontains=value))
+        return search_institutions(qs, value)
 
 
 class PractitionerFilter(BaseFilterSet):

@@ -1,5 +1,7 @@
 """Reads: every list and detail, API or HTML, starts here, already scoped and optimised."""
 
+import re
+
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, Sum
@@ -11,6 +13,22 @@ from institutions.models import Institution, Practitioner, Region, SpecialEquipm
 def regions_for(user):
     """GB/T 2260 divisions are reference data: every signed-in user reads all of them."""
     return Region.objects.all()
+
+
+USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
+
+
+def search_institutions(homes, text: str, *, address: bool = True):
+    """Homes whose name (or address) contains the text, or whose USCC is it. Codes are stored in
+    capitals, so the code is matched through the unique index; a whole code matches nothing else."""
+    text = (text or "").strip()
+    if not text:
+        return homes
+    code = text.upper()
+    if USCC_SHAPE.fullmatch(code):
+        return homes.filter(uscc=code)
+    found = Q(name__icontains=text) | Q(uscc=code)
+    return homes.filter(found | Q(address__icontains=text) if address else found)
 
 
 def institutions_for(user):

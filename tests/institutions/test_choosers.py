@@ -234,3 +234,20 @@ def test_the_lookup_refuses_institutions_insurers_and_the_public(web, iw):
         response = as_user(web, user).get(LOOKUP, {"q": "天河"})
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
         assert "天河康乐养老院" not in text(response)
+
+
+def test_one_search_for_homes_the_list_and_the_chooser_share():
+    """institutions.selectors.search_institutions: a code typed in small letters still finds its home
+    by the unique index; the list also searches addresses, the chooser (a short list to pick from) not."""
+    from institutions.filters import InstitutionFilter
+    from institutions.models import Institution
+    from institutions.selectors import search_institutions
+
+    home = InstitutionFactory(region=region("440106"), name="天河康乐养老院", address="广州市天河区龙口西路1号")
+    other = InstitutionFactory(region=region("440106"), name="天河福寿养老院", address="广州市天河区中山大道2号")
+    homes = Institution.objects.all()
+    assert list(search_institutions(homes, home.uscc.lower())) == [home]
+    assert set(search_institutions(homes, " 天河 ")) == {home, other}
+    assert list(search_institutions(homes, "龙口西路")) == [home]
+    assert list(search_institutions(homes, "龙口西路", address=False)) == []
+    assert list(InstitutionFilter({"q": home.uscc.lower()}, queryset=homes).qs) == [home]
