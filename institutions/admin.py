@@ -30,10 +30,14 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "uscc", "region", "type", "beds_total", "level", "credit_grade", "is_blacklisted", "is_active"]
     list_filter = ["type", "nature", "level", "credit_grade", "is_blacklisted", "is_active"]
     search_fields = ["name", "uscc"]
-    # The region is moved by the registry's service only: its policies, claims, inspections and
-    # findings move with it there (institutions.signals), which an edit here would skip.
-    readonly_fields = ["region", "credit_score", "credit_grade", "is_blacklisted", "version", "created_at", "updated_at"]
+    raw_id_fields = ["region"]
+    readonly_fields = ["credit_score", "credit_grade", "is_blacklisted", "version", "created_at", "updated_at"]
     inlines = [EquipmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A home is given its region here, but moved by the registry's service only: its policies,
+        # claims, inspections and findings move with it there (institutions.signals).
+        return self.readonly_fields + (["region"] if obj is not None else [])
 
 
 @admin.register(Person)

@@ -156,3 +156,18 @@ def test_a_fact_made_after_the_move_is_in_the_new_region(rw):
                                         section="general", claimed_amount=Decimal("500.00"))
 
     assert regions_of([claim]) == ["440106"]
+
+
+def test_the_django_admin_gives_a_new_home_its_region_but_never_moves_one(db):
+    from django.test import Client
+
+    home = InstitutionFactory(region=region("440104"))
+
+    operator = make_user(Role.ADMIN)
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    web = Client()
+    web.force_login(operator)
+    assert 'name="region"' in web.get("/admin/institutions/institution/add/").content.decode()
+    change = web.get(f"/admin/institutions/institution/{home.pk}/change/").content.decode()
+    assert 'name="region"' not in change and home.region.name in change
