@@ -124,27 +124,29 @@ DURATION_STEPS = {"to_registration": "days_to_registration", "to_approval": "day
 PERCENTILES = {"median_days": (1, 2), "p90_days": (9, 10)}
 
 
-def _ranks(n: int) -> set[int]:
-    """The ranks (from 1) of n sorted values that the percentiles are interpolated between."""
-    ranks = set()
-    for num, den in PERCENTILES.values():
+def _positions(n: int):
+    """(percentile name, rank below, rank above, fraction of the way between) in n sorted values,
+    ranks from 1 — closest ranks interpolated like PostgreSQL's percentile_cont."""
+    for name, (num, den) in PERCENTILES.items():
         low = (n - 1) * num // den
-        ranks |= {low + 1, min(low + 2, n)}
-    return ranks
+        yield name, low + 1, min(low + 2, n), (n - 1) * num / den - low
+
+
+def _ranks(n: int) -> set[int]:
+    """The ranks the percentiles of n values are interpolated between."""
+    return {rank for _name, low, high, _fraction in _positions(n) for rank in (low, high)}
 
 
 def _summary(n: int, ranked: dict) -> dict:
     """Count, median and 90th percentile of n values from the ranked ones around each percentile
-    (rank → value, ranks from 1), interpolated between closest ranks like PostgreSQL's percentile_cont."""
-    summary = {"count": n}
-    for name, (num, den) in PERCENTILES.items():
-        if not n:
-            summary[name] = None
-            continue
-        low, position = (n - 1) * num // den, (n - 1) * num / den
-        high = min(low + 1, n - 1)
-        summary[name] = _days(ranked[low + 1] + (ranked[high + 1] - ranked[low + 1]) * (position - low))
+    (rank → value)."""
+    summary = {"count": n} | dict.fromkeys(PERCENTILES)
+    for name, low, high, fraction in _positions(n) if n else ():
+        summary[name] = _days(ranked[low] + (ranked[high] - ranked[low]) * fraction)
     return summary
+
+
+NO_DURATIONS = _summary(0, {})
 
 
 def _durations(claims) -> tuple[dict, dict]:
@@ -290,7 +292,6 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
     for item in insurer_rows:
         code = item["insurer__code"]
         mine = insurer_durations.get(item["insurer"], {})
-        none = _summary(0, {})
         premium = loss["insurer"].get(code, {}).get("premium", ZERO)
         decided = item["count"] - item["withdrawn"]
         evaluation.append({
@@ -312,10 +313,10 @@ def claim_statistics(user, *, year: int | None = None, region=None, now=None) ->
             "loss_ratio": _ratio(item["paid"], premium),
             "rejection_rate": _ratio(item["rejected"], decided),
             "dispute_rate": _ratio(item["disputed"], decided),
-            "median_days_to_registration": mine.get("to_registration", none)["median_days"],
-            "median_days_to_approval": mine.get("to_approval", none)["median_days"],
-            "median_days_to_payment": mine.get("to_payment", none)["median_days"],
-            "p90_days_to_payment": mine.get("to_payment", none)["p90_days"],
+            "median_days_to_registration": mine.get("to_registration", NO_DURATIONS)["median_days"],
+            "median_days_to_approval": mine.get("to_approval", NO_DURATIONS)["median_days"],
+            "median_days_to_payment": mine.get("to_payment", NO_DURATIONS)["median_days"],
+            "p90_days_to_payment": mine.get("to_payment", NO_DURATIONS)["p90_days"],
         })
 
     return {
