@@ -8,8 +8,9 @@ from accounts.models import User
 from accounts.services import notify
 from accounts.workdays import add_working_days
 from inspections.choices import FindingStatus
-from inspections.models import Finding
+from inspections.models import Finding, Inspection
 from inspections.services import mark_overdue, refresh_finding_counts, refresh_hazard_counts
+from institutions.signals import repair_regions
 
 REMINDER_WORKING_DAYS = 3
 
@@ -28,6 +29,11 @@ def hazards(today: date) -> str:
 def finding_counts(today: date) -> str:
     """The services keep the counts; this repairs any a direct write (an import, a fix in the shell) left wrong."""
     return f"{refresh_finding_counts()} inspections had their finding counts corrected"
+
+
+@daily_job("inspection_regions", order=24)
+def regions(today: date) -> str:
+    return f"{repair_regions(Inspection, Finding)} inspections and findings were given their home's region"
 
 
 @daily_job("rectification_reminders", order=21)

@@ -6,6 +6,7 @@ facts (design.md): they read the region from here when a fact is created, and re
 `institution_moved` when a home changes region.
 """
 
+from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 
 from institutions.models import Institution
@@ -36,3 +37,10 @@ def follow_home(*models):
             model.objects.filter(institution_id=institution_id).update(region_id=to_region)
 
     return carry
+
+
+def repair_regions(*models) -> int:
+    """Nightly (the rooms' daily jobs): facts whose region is not their home's get it back — one made
+    while its home was moving, a direct write. One UPDATE per model; the number of rows mended."""
+    home_region = Subquery(Institution.objects.filter(pk=OuterRef("institution_id")).values("region_id")[:1])
+    return sum(model.objects.exclude(region_id=home_region).update(region_id=home_region) for model in models)

@@ -7,10 +7,16 @@ from django.utils.translation import gettext as _
 from accounts.jobs import daily_job
 from accounts.models import User
 from accounts.services import notify
-from insurance.models import Policy
+from institutions.signals import repair_regions
+from insurance.models import Claim, Policy
 from insurance.services import expire_policies, refresh_insured
 
 REMINDER_DAYS = 30
+
+
+@daily_job("insurance_regions", order=13)
+def regions(today: date) -> str:
+    return f"{repair_regions(Policy, Claim)} policies and claims were given their home's region"
 
 
 @daily_job("expire_policies", order=10)

@@ -171,3 +171,21 @@ def test_the_django_admin_gives_a_new_home_its_region_but_never_moves_one(db):
     assert 'name="region"' in web.get("/admin/institutions/institution/add/").content.decode()
     change = web.get(f"/admin/institutions/institution/{home.pk}/change/").content.decode()
     assert 'name="region"' not in change and home.region.name in change
+
+
+def test_the_nightly_run_gives_facts_left_behind_their_homes_region(rw):
+    """A fact made while its home was moving (or written directly) keeps the old region until the
+    nightly jobs of insurance and inspections put it right; facts already right are not written."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    for fact in rw.mover.facts():
+        type(fact).objects.filter(pk=fact.pk).update(region_id="440106")  # 天河, not the home's 越秀
+    before = stamps_of(rw.neighbour.facts())
+    out = StringIO()
+    call_command("run_daily", "--today", timezone.localdate().isoformat(), stdout=out)
+    assert regions_of(rw.mover.facts()) == ["440104"] * 4
+    assert "2 policies and claims were given their home's region" in out.getvalue()
+    assert "2 inspections and findings were given their home's region" in out.getvalue()
+    assert stamps_of(rw.neighbour.facts()) == before
