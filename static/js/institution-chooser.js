@@ -86,7 +86,8 @@
       Array.prototype.forEach.call(form.querySelectorAll('input[type="file"]'), function (file) {
         data.delete(file.name);
       });
-      data.set("search", select.name); // "show the form again": the server saves nothing
+      var button = box.querySelector("[data-chooser-button]");
+      data.set(button.name, button.value); // "show the form again": the server saves nothing
       var mine = ++drawn;
       Array.prototype.forEach.call(followers, function (part) { part.setAttribute("aria-busy", "true"); });
       fetch(form.action || window.location.href, { method: "POST", body: data, credentials: "same-origin" })

@@ -40,3 +40,26 @@ def test_a_regulator_finds_a_home_by_typing_and_records_a_penalty(driver, live_s
     penalty = Penalty.objects.get()
     assert penalty.institution == iw.other_home and penalty.decided_on == timezone.localdate()
     assert "天河福寿养老院" in driver.find_element(By.ID, "penalties").text
+
+
+def test_choosing_a_home_redraws_the_parts_that_follow_it(driver, live_server, iw):  # noqa: F811
+    """The blacklist proposal: picking a home shows its people, fetched by posting the form back as its
+    search button would (nothing is saved)."""
+    from credit.models import BlacklistCase
+    from tests.factories import PractitionerFactory
+
+    worker = PractitionerFactory(institution=iw.other_home, person__name="李护理")
+    iw.regulator.set_password("pass-word-123")
+    iw.regulator.save()
+    sign_in(driver, live_server, iw.regulator.username)
+
+    open_page(driver, f"{live_server.url}/blacklist/new/", "#practitioner-box")
+    person = f'#practitioner-box option[value="{worker.person_id}"]'
+    assert not driver.find_elements(By.CSS_SELECTOR, person)
+    # Everything else filled in first: the redraw must not be taken for the proposal itself.
+    Select(driver.find_element(By.NAME, "criterion")).select_by_index(1)
+    driver.find_element(By.NAME, "evidence").send_keys("连续两次检查发现重大事故隐患且逾期未整改")
+    Select(driver.find_element(By.ID, "id_institution")).select_by_value(str(iw.other_home.pk))
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, person))
+    assert "李护理" in driver.find_element(By.ID, "practitioner-box").text
+    assert driver.current_url.endswith("/blacklist/new/") and not BlacklistCase.objects.exists()
